@@ -1,0 +1,30 @@
+# The ROS 2 wheels on PyPI export CMake targets whose include directories name the
+# machine they were built on (/opt/python/cp311-cp311/...). On a machine where those
+# folders do not exist, CMake's generate step fails. Point such paths at this
+# interpreter's Python and NumPy include folders. A normal ROS 2 install has no such
+# paths, so there this does nothing.
+function(rt2_ros_relocate_wheel_includes)
+  find_package(Python3 REQUIRED COMPONENTS Interpreter Development NumPy)
+  get_directory_property(imported_targets IMPORTED_TARGETS)
+  foreach(target IN LISTS imported_targets)
+    get_target_property(include_dirs ${target} INTERFACE_INCLUDE_DIRECTORIES)
+    if(NOT include_dirs)
+      continue()
+    endif()
+    set(relocated "")
+    set(changed FALSE)
+    foreach(dir IN LISTS include_dirs)
+      if(dir MATCHES "^/opt/python/[^/]+/include/python" AND NOT EXISTS "${dir}")
+        set(dir "${Python3_INCLUDE_DIRS}")
+        set(changed TRUE)
+      elseif(dir MATCHES "^/opt/python/.*/numpy/.*include" AND NOT EXISTS "${dir}")
+        set(dir "${Python3_NumPy_INCLUDE_DIRS}")
+        set(changed TRUE)
+      endif()
+      list(APPEND relocated "${dir}")
+    endforeach()
+    if(changed)
+      set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${relocated}")
+    endif()
+  endforeach()
+endfunction()

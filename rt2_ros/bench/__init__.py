@@ -1,0 +1,1 @@
+"""Benchmarks run by `rt2-ros bench`; each prints a table."""

@@ -1,0 +1,24 @@
+"""`rt2-ros bench <target>`: benchmarks that print numbers (never asserts on time)."""
+
+import argparse
+import importlib
+
+HELP = "run a benchmark and print its table: safety, policy, sim, or all"
+
+# target -> module in rt2_ros.bench; each defines add_arguments(parser) and run(args) -> int
+TARGETS = {"safety": "safety", "policy": "policy", "sim": "sim"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", choices=[*TARGETS, "all"])
+    parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run)")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    targets = list(TARGETS) if args.target == "all" else [args.target]
+    status = 0
+    for target in targets:
+        module = importlib.import_module(f"rt2_ros.bench.{TARGETS[target]}")
+        status |= int(module.run(args) or 0)
+    return status

@@ -1,0 +1,1 @@
+"""VLA policies: one interface, several backends (hf, remote, tiny, scripted)."""

@@ -1,0 +1,41 @@
+"""The interface every policy backend implements, and what flows through it."""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rt2_ros.actions.action import Action
+
+
+@dataclass
+class Observation:
+    image: np.ndarray  # (H, W, 3) uint8 RGB, the camera frame as received
+    instruction: str  # the current language command
+    stamp: float  # seconds, capture time of the image (header.stamp)
+    # Ground truth from the simulator (/sim/privileged_state), only for backends that ask for
+    # it (the scripted expert); None everywhere else.
+    privileged_state: dict[str, Any] | None = None
+
+
+@dataclass
+class PolicyStep:
+    tokens: list[int]  # raw action tokens in model output order
+    action: Action  # what they decode to
+
+
+class Policy(ABC):
+    """A closed-loop policy: reset() at each new command, then act() once per control step."""
+
+    #: the tokenizer scheme of `PolicyStep.tokens` ('rt2' or 'openvla'), for ActionTokens.scheme
+    token_scheme: str = "rt2"
+    #: True for backends that read Observation.privileged_state (sim only)
+    needs_privileged_state: bool = False
+
+    def reset(self) -> None:  # noqa: B027 - stateless backends need nothing
+        """Start a new episode (a new command): forget any per-episode state."""
+
+    @abstractmethod
+    def act(self, observation: Observation) -> PolicyStep:
+        """One control step. Raises on failure; never returns a non-finite action silently."""

@@ -1,0 +1,49 @@
+"""The QoS profiles of ../shared/INTERFACES.md, each chosen on purpose."""
+
+from rclpy.qos import (
+    DurabilityPolicy,
+    HistoryPolicy,
+    QoSProfile,
+    ReliabilityPolicy,
+    qos_profile_sensor_data,
+)
+
+# Cameras: only the freshest frame matters and a late frame is worse than a lost one, so
+# best effort with a shallow queue (the standard sensor-data profile, depth 5).
+SENSOR_DATA = qos_profile_sensor_data
+
+# Commands from people and tools (`ros2 topic pub --once` publishes reliable/volatile,
+# depth 10 by default): reliable so a one-shot command is not lost.
+COMMAND = QoSProfile(
+    depth=10,
+    history=HistoryPolicy.KEEP_LAST,
+    reliability=ReliabilityPolicy.RELIABLE,
+    durability=DurabilityPolicy.VOLATILE,
+)
+
+# Actions and trajectories: every one matters for the arm and the safety counters, so
+# reliable; depth 10 absorbs a short burst without blocking the publisher.
+ACTION = QoSProfile(
+    depth=10,
+    history=HistoryPolicy.KEEP_LAST,
+    reliability=ReliabilityPolicy.RELIABLE,
+    durability=DurabilityPolicy.VOLATILE,
+)
+
+# Status that a late joiner must see at once (e.g. the safety gate's state, which changes
+# rarely): transient local keeps the last message for subscribers that join later.
+LATCHED = QoSProfile(
+    depth=1,
+    history=HistoryPolicy.KEEP_LAST,
+    reliability=ReliabilityPolicy.RELIABLE,
+    durability=DurabilityPolicy.TRANSIENT_LOCAL,
+)
+
+# The current end-effector pose: only the newest matters, but it gates translations in
+# the safety node, so it is sent reliably.
+LATEST_STATE = QoSProfile(
+    depth=1,
+    history=HistoryPolicy.KEEP_LAST,
+    reliability=ReliabilityPolicy.RELIABLE,
+    durability=DurabilityPolicy.VOLATILE,
+)

@@ -1,0 +1,38 @@
+"""The one way every rt2_ros node process starts, spins and stops."""
+
+import sys
+from collections.abc import Callable, Sequence
+
+import rclpy
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+
+
+def run_node(make_node: Callable[[], Node], args: Sequence[str] | None = None, threads: int = 4) -> int:
+    """Init rclpy, build the node, spin it on a MultiThreadedExecutor, shut down cleanly.
+
+    Returns a process exit code: 0 on Ctrl-C or external shutdown, 1 when the node could not
+    be built (a bad parameter, missing weights...), with the reason on stderr, so a launch
+    file or test sees the failure instead of a node that silently does nothing.
+    """
+    rclpy.init(args=list(args) if args is not None else sys.argv)
+    node: Node | None = None
+    try:
+        try:
+            node = make_node()
+        except (ValueError, FileNotFoundError, RuntimeError, ImportError) as error:
+            print(f"[rt2_ros] cannot start: {error}", file=sys.stderr, flush=True)
+            return 1
+        # Several threads so slow callbacks in their own callback group (inference) never
+        # block timers and subscriptions in the others (watchdog, status).
+        executor = MultiThreadedExecutor(num_threads=threads)
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        if rclpy.ok():
+            rclpy.try_shutdown()
+    return 0

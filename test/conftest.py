@@ -1,0 +1,50 @@
+"""Fixtures shared by the whole suite.
+
+Every test run keeps DDS on loopback with its own ROS_DOMAIN_ID (set before any rclpy
+import can initialise a context), so CI, a developer's tests and a running demo never hear
+each other, and nothing leaves the machine.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from rt2_ros.local_dds import use_loopback
+
+# pid-derived so two runs side by side differ; 1..100 (see local_dds).
+DOMAIN_ID = use_loopback(1 + os.getpid() % 100)
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+
+@pytest.fixture
+def ros_node() -> Iterator["object"]:
+    """A plain rclpy node in its own context, for talking to nodes under test over DDS."""
+    import rclpy
+    from rclpy.context import Context
+
+    context = Context()
+    rclpy.init(context=context)
+    node = rclpy.create_node(f"test_probe_{os.getpid()}", context=context)
+    try:
+        yield node
+    finally:
+        node.destroy_node()
+        rclpy.shutdown(context=context)
+
+
+@pytest.fixture
+def node_process() -> Iterator[Callable[..., "object"]]:
+    """Factory: start an rt2_ros node as its own process; all are stopped at teardown."""
+    from rt2_ros.processes import NodeProcess
+
+    started: list[NodeProcess] = []
+
+    def start(name: str, parameters: dict | None = None, **kwargs: object) -> NodeProcess:
+        process = NodeProcess(name, parameters, **kwargs).start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

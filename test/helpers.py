@@ -1,0 +1,27 @@
+"""Helpers for tests that talk to nodes over DDS (import as `from helpers import ...`)."""
+
+import time
+from collections.abc import Callable
+
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
+
+
+def spin_until(node: Node, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Spin `node` until `condition()` holds or `timeout` s pass; return whether it held."""
+    executor = SingleThreadedExecutor(context=node.context)
+    executor.add_node(node)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            executor.spin_once(timeout_sec=0.05)
+        return condition()
+    finally:
+        executor.remove_node(node)
+
+
+def spin_for(node: Node, seconds: float) -> None:
+    """Spin `node` for `seconds`, e.g. to collect what arrives in a window."""
+    spin_until(node, lambda: False, timeout=seconds)
