@@ -47,3 +47,12 @@ LATEST_STATE = QoSProfile(
     reliability=ReliabilityPolicy.RELIABLE,
     durability=DurabilityPolicy.VOLATILE,
 )
+
+# /diagnostics: what ROS's diagnostic_updater publishes with (reliable, volatile, depth 1), so
+# diagnostic_aggregator, rqt_runtime_monitor and `ros2 topic echo` see it as from any driver.
+DIAGNOSTICS = QoSProfile(
+    depth=1,
+    history=HistoryPolicy.KEEP_LAST,
+    reliability=ReliabilityPolicy.RELIABLE,
+    durability=DurabilityPolicy.VOLATILE,
+)
