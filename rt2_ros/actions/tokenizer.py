@@ -53,6 +53,11 @@ def _is_integral(value: Any) -> bool:
     return isinstance(value, Real) and bool(np.isfinite(value)) and float(value).is_integer()
 
 
+def _shown(value: Any) -> str:
+    """A value as an error message shows it: 3.5, nan, '7', None (not np.float64(3.5))."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 class ActionTokenizer(ABC):
     """What both schemes share: input checks, the token id range, Action conversion."""
 
@@ -134,11 +139,15 @@ class ActionTokenizer(ABC):
         bad = ~np.isfinite(actions)
         if bad.any():
             position = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"action value at {self._where(position)} is {actions[position]}; actions must be finite")
+            raise ValueError(
+                f"action value at {self._where(position)} is {_shown(actions[position])}; actions must be finite"
+            )
         return actions
 
     def _check_tokens(self, tokens: Any) -> np.ndarray:
-        array = np.asarray(tokens)
+        # Arrays (numpy, torch) keep their dtype; Python lists become object arrays so that a stray
+        # string, None or bool is seen as such instead of being coerced along with its neighbours.
+        array = np.asarray(tokens) if hasattr(tokens, "__array__") else np.asarray(tokens, dtype=object)
         self._check_shape(array, "tokens")
         if array.dtype.kind == "f":
             not_integral = ~np.isfinite(array) | (array != np.round(array))
@@ -148,16 +157,16 @@ class ActionTokenizer(ABC):
             not_integral = np.vectorize(lambda value: not _is_integral(value), otypes=[bool])(array)
         if not_integral.any():
             position = tuple(int(i) for i in np.argwhere(not_integral)[0])
-            raise ValueError(f"token at {self._where(position)} is {array[position]!r}, not an integer")
+            raise ValueError(f"token at {self._where(position)} is {_shown(array[position])}, not an integer")
         first, last = self.token_range
         outside = (array < first) | (array > last)
         if outside.any():
             position = tuple(int(i) for i in np.argwhere(outside)[0])
             raise ValueError(
-                f"token at {self._where(position)} is {array[position]!r}, outside the {self.scheme} "
+                f"token at {self._where(position)} is {_shown(array[position])}, outside the {self.scheme} "
                 f"action token range [{first}, {last}]"
             )
-        return array.astype(np.int64)
+        return array.astype(np.int64)  # (..., D)
 
 
 class RT2ActionTokenizer(ActionTokenizer):
