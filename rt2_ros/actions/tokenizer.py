@@ -33,17 +33,6 @@ from rt2_ros.resources import resource_path
 OPENVLA_DIMENSIONS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "gripper")
 DEFAULT_NUM_BINS = 256
 
-__all__ = [
-    "ACTION_DIMENSIONS",
-    "OPENVLA_DIMENSIONS",
-    "ActionStatistics",
-    "ActionTokenizer",
-    "OpenVLAActionTokenizer",
-    "RT2ActionTokenizer",
-    "load_dataset_statistics",
-    "make_tokenizer",
-]
-
 
 def _is_integral(value: Any) -> bool:
     if isinstance(value, (bool, np.bool_)):
@@ -202,7 +191,10 @@ class RT2ActionTokenizer(ActionTokenizer):
         path = Path(path) if path is not None else resource_path("config", "action_space.yaml")
         if not path.is_file():
             raise FileNotFoundError(f"action space file {path} not found")
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise ValueError(f"action space file {path} is not valid YAML: {error}") from error
         space = document.get("action_space") if isinstance(document, dict) else None
         if not isinstance(space, dict) or not isinstance(space.get("ranges"), dict):
             raise ValueError(f"{path} needs an 'action_space:' mapping with 'ranges:' (one [low, high] per dimension)")

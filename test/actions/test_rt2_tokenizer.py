@@ -222,6 +222,13 @@ def test_bad_config_files(tmp_path, ranges, message):
         RT2ActionTokenizer.from_config(config)
 
 
+def test_config_that_is_not_yaml(tmp_path):
+    config = tmp_path / "space.yaml"
+    config.write_text("action_space: [unclosed\n")
+    with pytest.raises(ValueError, match="is not valid YAML"):
+        RT2ActionTokenizer.from_config(config)
+
+
 def test_config_without_action_space(tmp_path):
     config = tmp_path / "space.yaml"
     config.write_text("something_else: 1\n")
