@@ -1,0 +1,1 @@
+"""The robot: its one description (urdf/) and kinematics computed from it."""
