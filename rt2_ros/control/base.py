@@ -1,6 +1,7 @@
 """The interface arm_controller_node drives; one implementation per backend."""
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -17,6 +18,13 @@ class ArmBackend(ABC):
     @abstractmethod
     def hold(self) -> None:
         """Stop moving: keep the current pose (a zero delta for streaming backends)."""
+
+    def observe_joint_state(self, names: Sequence[str], positions: Sequence[float]) -> None:  # noqa: B027
+        """A /joint_states message (arm_controller_node subscribes once for every backend).
+
+        Raises ValueError for a state the backend cannot use. Backends that follow the arm by
+        other means (MoveIt's state monitor) keep this default, which ignores it.
+        """
 
     @abstractmethod
     def current_pose(self) -> tuple[np.ndarray, np.ndarray] | None:

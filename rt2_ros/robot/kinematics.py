@@ -78,11 +78,7 @@ class ArmKinematics:
             if not full_model.existFrame(frame):
                 raise ValueError(f"frame {frame!r} is not in the URDF")
         # Lock every joint that is not an arm joint (the fingers) at its neutral (open) position.
-        locked = [
-            joint_id
-            for joint_id in range(1, full_model.njoints)
-            if full_model.names[joint_id] not in ARM_JOINTS
-        ]
+        locked = [joint_id for joint_id in range(1, full_model.njoints) if full_model.names[joint_id] not in ARM_JOINTS]
         self.model = pin.buildReducedModel(full_model, locked, pin.neutral(full_model))
         self.data = self.model.createData()
         self.joint_names = tuple(self.model.names[1:])
@@ -120,7 +116,7 @@ class ArmKinematics:
         position: np.ndarray,
         quaternion: np.ndarray,
         seed: np.ndarray,
-        options: IkOptions = IkOptions(),  # noqa: B008 - frozen, never mutated
+        options: IkOptions = IkOptions(),  # frozen, so one shared default is safe
     ) -> IkResult:
         """Joints that put ee_frame at the target pose, starting from `seed` (n,)."""
         target = pin.SE3(matrix_from_quaternion(quaternion), np.asarray(position, dtype=float).reshape(3))
