@@ -1,0 +1,104 @@
+"""Tasks in RT-2's spirit: a language instruction about objects on the table, and its success check.
+
+The checks read only object poses (a `PrivilegedState`), so they hold the same in the
+in-process sim, behind sim_node, and in tests with hand-made states.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rt2_ros.sim.privileged import PUSH_DIRECTIONS, TASK_KINDS, ObjectState, PrivilegedState, TaskState
+
+LIFT_HEIGHT = 0.05  # m above its resting height: a picked-up object
+NEAR_DISTANCE = 0.10  # m between centres (in the table plane): "near"
+PUSH_DISTANCE = 0.08  # m along ±y: pushed far enough
+RESTING_TOLERANCE = 0.015  # m above its resting height: still on the table (placed, not held)
+PUSH_AXIS = {"left": 1.0, "right": -1.0}  # sign along the base frame's y (REP 103: y points left)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What a reset may ask for; `kind=None` draws the kind too."""
+
+    kind: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind is not None and self.kind not in TASK_KINDS:
+            raise ValueError(f"task {self.kind!r}; expected one of {TASK_KINDS} (or empty for any)")
+
+
+def instruction(kind: str, obj: str, target: str | None, direction: str | None) -> str:
+    if kind == "pick_up":
+        return f"pick up the {obj}"
+    if kind == "move_near":
+        return f"move the {obj} near the {target}"
+    if kind == "put_in_bowl":
+        return f"put the {obj} in the {target}"
+    return f"push the {obj} to the {direction}"
+
+
+def sample_task(rng: np.random.Generator, objects: dict[str, ObjectState], spec: TaskSpec) -> TaskState:
+    """A task about the blocks on the table; `rng` makes it reproducible."""
+    kind = spec.kind or str(rng.choice(TASK_KINDS))
+    blocks = sorted(name for name, obj in objects.items() if obj.kind == "block")
+    bowls = sorted(name for name, obj in objects.items() if obj.kind == "bowl")
+    obj = str(rng.choice(blocks))
+    target = direction = None
+    if kind == "move_near":
+        target = str(rng.choice([name for name in blocks if name != obj]))
+    elif kind == "put_in_bowl":
+        target = str(rng.choice(bowls))
+    elif kind == "push":
+        # A push asks for a way that is free (nothing in the object's path), when there is one.
+        options = [(name, way) for name in blocks for way in PUSH_DIRECTIONS if push_path_clear(objects, name, way)]
+        options = options or [(name, way) for name in blocks for way in PUSH_DIRECTIONS]
+        obj, direction = options[int(rng.integers(len(options)))]
+    return TaskState(
+        kind=kind,
+        instruction=instruction(kind, obj, target, direction),
+        object=obj,
+        target=target,
+        direction=direction,
+        start=list(objects[obj].position),
+    )
+
+
+def push_path_clear(objects: dict[str, ObjectState], name: str, direction: str, margin: float = 0.02) -> bool:
+    """No other object within reach of `name`'s sweep along `direction` (plus the gripper behind it)."""
+    obj = objects[name]
+    start = np.asarray(obj.position[:2])
+    axis = np.array([0.0, PUSH_AXIS[direction]])
+    behind, ahead = 0.08, PUSH_DISTANCE + 0.05  # m: the gripper's standoff, the push with overshoot
+    for other_name, other in objects.items():
+        if other_name == name:
+            continue
+        offset = np.asarray(other.position[:2]) - start
+        along = float(np.clip(offset @ axis, -behind, ahead))
+        clearance = max(other.half_size[:2]) + max(obj.half_size[:2]) + margin
+        if np.linalg.norm(offset - along * axis) < clearance:
+            return False
+    return True
+
+
+def resting(obj: ObjectState, tolerance: float = RESTING_TOLERANCE) -> bool:
+    """On the table (z = 0 is the table top), not held up."""
+    return obj.position[2] <= obj.half_size[2] + tolerance
+
+
+def is_success(state: PrivilegedState) -> bool:
+    task = state.task
+    obj = state.objects[task.object]
+    position = np.asarray(obj.position)
+    if task.kind == "pick_up":
+        return bool(position[2] >= obj.half_size[2] + LIFT_HEIGHT)
+    if task.kind == "push":
+        moved = (position[1] - task.start[1]) * PUSH_AXIS[str(task.direction)]
+        return bool(moved >= PUSH_DISTANCE and resting(obj))
+    target = state.objects[str(task.target)]
+    planar_distance = float(np.linalg.norm(position[:2] - np.asarray(target.position[:2])))
+    if task.kind == "move_near":
+        return planar_distance <= NEAR_DISTANCE and resting(obj)
+    # put_in_bowl: inside the bowl's rim, resting on (or just above) its floor.
+    inner_radius = target.half_size[0] - obj.half_size[0]
+    return planar_distance <= inner_radius and bool(position[2] <= target.half_size[2] * 2 + obj.half_size[2])

@@ -1,0 +1,266 @@
+"""The simulated world: MuJoCo physics of the scene, randomised seeded episodes, the camera, ground truth.
+
+`SimWorld` is what sim_node wraps and what the in-process loop (tests, data collection,
+benchmarks) drives directly. The arm follows joint trajectories like ros2_control's
+joint_trajectory_controller (see trajectory.py); the gripper takes a finger position like a
+forward command controller. Time is the physics clock, `SimWorld.time`, in seconds.
+"""
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import mujoco
+import numpy as np
+
+from rt2_ros.robot.description import home_positions
+from rt2_ros.sim.privileged import ObjectState, PrivilegedState, TaskState
+from rt2_ros.sim.scene import (
+    ARM_JOINTS,
+    BLOCK_COLORS,
+    BOWL_COLORS,
+    CAMERA_NAME,
+    COLORS,
+    DISTRACTORS,
+    EE_FRAME,
+    FINGER_JOINTS,
+    SceneConfig,
+    block_name,
+    bowl_name,
+    build_model,
+)
+from rt2_ros.sim.tasks import TaskSpec, is_success, sample_task
+from rt2_ros.sim.trajectory import JointLimits, Trajectory, check_trajectory, start_trajectory
+
+# Where objects are placed at a reset (base frame, m): inside the arm's top-down reach and the camera's view.
+PLACEMENT_X = (0.32, 0.62)
+PLACEMENT_Y = (-0.26, 0.26)
+SETTLE_TIME = 0.3  # s of physics after placing, so objects rest before the episode starts
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One object of the scene, as an episode names and places it."""
+
+    body: str  # MuJoCo body name
+    kind: str  # block, bowl, ball, can
+    color: str
+    half_size: tuple[float, float, float]
+
+    @property
+    def name(self) -> str:
+        """Its name in instructions, e.g. 'red block'."""
+        return f"{self.color} {self.kind}"
+
+
+class SimWorld:
+    def __init__(
+        self,
+        scene: SceneConfig | None = None,
+        seed: int = 0,
+        image_size: tuple[int, int] = (224, 224),
+        home: Sequence[float] | None = None,
+        urdf: str | None = None,
+    ) -> None:
+        self.scene = scene or SceneConfig()
+        self.model = build_model(self.scene, urdf)
+        self.data = mujoco.MjData(self.model)
+        self.image_width, self.image_height = image_size
+        if home is None:
+            home = [home_positions()[name] for name in ARM_JOINTS]
+        self.home = np.asarray(home, dtype=float)  # (6,)
+        self._rng = np.random.default_rng(seed)
+        self._renderer: mujoco.Renderer | None = None
+        # An OpenGL (EGL) context is current in one thread only: every GL call goes through this one.
+        self._render_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim_render")
+        model = self.model
+        self._arm_qpos = np.array([model.jnt_qposadr[model.joint(name).id] for name in ARM_JOINTS])
+        self._arm_dof = np.array([model.jnt_dofadr[model.joint(name).id] for name in ARM_JOINTS])
+        self._finger_qpos = np.array([model.jnt_qposadr[model.joint(name).id] for name in FINGER_JOINTS])
+        self._finger_dof = np.array([model.jnt_dofadr[model.joint(name).id] for name in FINGER_JOINTS])
+        self._arm_actuators = np.array([model.actuator(f"{name}_servo").id for name in ARM_JOINTS])
+        self._finger_actuators = np.array([model.actuator(f"{name}_servo").id for name in FINGER_JOINTS])
+        self.arm_limits = JointLimits(
+            ARM_JOINTS, model.jnt_range[[model.joint(n).id for n in ARM_JOINTS], 0].copy(),
+            model.jnt_range[[model.joint(n).id for n in ARM_JOINTS], 1].copy(),
+        )  # fmt: skip
+        self.finger_range = tuple(model.jnt_range[model.joint(FINGER_JOINTS[0]).id])  # (open, closed) in m
+        self._ee_body = model.body(EE_FRAME).id
+        self._table_geom = model.geom("table").id
+        self._table_materials = [model.material(f"table_material_{index}").id for index in range(3)]
+        self._base_light_pos = model.light_pos.copy()
+        self._trajectory: Trajectory | None = None
+        self._objects: list[Placed] = []
+        self.task: TaskState | None = None
+        self.episode = 0
+        self.step_count = 0  # control steps since the reset (advanced by the caller with count_step)
+
+    # -- episodes ----------------------------------------------------------------------------
+
+    def reset(self, task: TaskSpec | None = None, seed: int | None = None) -> TaskState:
+        """A new episode: arm at home, objects re-coloured and re-placed, a task drawn.
+
+        The world's seed fixes the whole sequence of episodes; `seed` fixes this one alone.
+        """
+        episode_seed = int(self._rng.integers(2**31)) if seed is None else seed
+        rng = np.random.default_rng(episode_seed)
+        model, data = self.model, self.data
+        mujoco.mj_resetData(model, data)
+        data.qpos[self._arm_qpos] = self.home
+        data.ctrl[self._arm_actuators] = self.home
+        data.qpos[self._finger_qpos] = self.finger_range[0]
+        data.ctrl[self._finger_actuators] = self.finger_range[0]
+        self._trajectory = None
+        self._randomise_look(rng)
+        self._objects = self._place_objects(rng)
+        mujoco.mj_forward(model, data)
+        self.advance(SETTLE_TIME)
+        self.task = sample_task(rng, self.object_states(), task or TaskSpec())
+        self.episode += 1
+        self.step_count = 0
+        return self.task
+
+    def _randomise_look(self, rng: np.random.Generator) -> None:
+        model = self.model
+        material = int(rng.choice(self._table_materials))
+        model.geom_matid[self._table_geom] = material
+        model.mat_rgba[material, :3] = rng.uniform(0.75, 1.0, size=3)
+        model.light_diffuse[:] = rng.uniform(0.35, 0.75, size=(model.nlight, 1))
+        model.light_pos[:] = self._base_light_pos + rng.uniform(-0.3, 0.3, size=self._base_light_pos.shape)
+
+    def _place_objects(self, rng: np.random.Generator) -> list[Placed]:
+        scene, model, data = self.scene, self.model, self.data
+        half = scene.block_half_size
+        block_colors = rng.choice(BLOCK_COLORS, size=scene.num_blocks, replace=False)
+        bowl_colors = rng.choice(BOWL_COLORS, size=scene.num_bowls, replace=False)
+        radius = scene.bowl_radius
+        placed = [Placed(bowl_name(i), "bowl", str(c), (radius, radius, scene.bowl_height / 2))
+                  for i, c in enumerate(bowl_colors)]  # fmt: skip
+        placed += [Placed(block_name(i), "block", str(c), (half, half, half)) for i, c in enumerate(block_colors)]
+        for kind in DISTRACTORS:
+            size = model.geom_size[model.geom(f"{kind}_geom").id]
+            half_size = (size[0], size[0], size[1] if kind == "can" else size[0])
+            placed.append(Placed(kind, kind, str(rng.choice(list(COLORS))), half_size))
+        centres: list[tuple[np.ndarray, float]] = []  # (xy, keep-out radius)
+        for obj in placed:
+            keep_out = obj.half_size[0] + (0.03 if obj.kind == "bowl" else 0.025)
+            xy = self._free_spot(rng, centres, keep_out)
+            centres.append((xy, keep_out))
+            body = model.body(obj.body)
+            if obj.kind == "bowl":
+                model.body_pos[body.id] = [xy[0], xy[1], 0.0]
+            else:
+                address = model.jnt_qposadr[body.jntadr[0]]
+                yaw = rng.uniform(-np.pi, np.pi)
+                data.qpos[address : address + 7] = [xy[0], xy[1], obj.half_size[2] + 0.001,
+                                                    np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)]  # fmt: skip
+            model.geom_rgba[[geom for geom in range(model.ngeom) if model.geom_bodyid[geom] == body.id]] = [
+                *COLORS[obj.color],
+                1.0,
+            ]
+        return placed
+
+    @staticmethod
+    def _free_spot(rng: np.random.Generator, taken: list[tuple[np.ndarray, float]], keep_out: float) -> np.ndarray:
+        for _ in range(1000):
+            xy = np.array([rng.uniform(*PLACEMENT_X), rng.uniform(*PLACEMENT_Y)])
+            if all(np.linalg.norm(xy - centre) >= keep_out + other for centre, other in taken):
+                return xy
+        raise RuntimeError("cannot place the scene's objects without overlap: too many for the table area")
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def command_trajectory(
+        self, joint_names: Sequence[str], positions: Sequence[Sequence[float]], times_from_start: Sequence[float]
+    ) -> None:
+        """Follow a joint trajectory from now, replacing the active one; TrajectoryError if it is bad."""
+        times, table = check_trajectory(self.arm_limits, joint_names, positions, times_from_start)
+        self._trajectory = start_trajectory(self.time, self.data.ctrl[self._arm_actuators].copy(), times, table)
+
+    def command_fingers(self, position: float) -> None:
+        """Finger position in metres (0 open .. finger_range[1] closed), as /gripper_controller/commands."""
+        low, high = self.finger_range
+        if not np.isfinite(position) or not low - 1e-6 <= position <= high + 1e-6:
+            raise ValueError(f"finger position {position} m is outside [{low}, {high}]")
+        self.data.ctrl[self._finger_actuators] = position
+
+    def advance(self, duration: float) -> None:
+        """Step the physics for `duration` seconds, the arm's servos following the trajectory."""
+        for _ in range(max(1, round(duration / self.model.opt.timestep))):
+            if self._trajectory is not None:
+                self.data.ctrl[self._arm_actuators] = self._trajectory.sample(self.data.time)
+            mujoco.mj_step(self.model, self.data)
+
+    # -- observations ------------------------------------------------------------------------
+
+    @property
+    def time(self) -> float:
+        return float(self.data.time)
+
+    @property
+    def joint_names(self) -> tuple[str, ...]:
+        return ARM_JOINTS + FINGER_JOINTS
+
+    def joint_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(positions, velocities, efforts), each (8,) in joint_names order."""
+        qpos = np.concatenate([self.data.qpos[self._arm_qpos], self.data.qpos[self._finger_qpos]])
+        qvel = np.concatenate([self.data.qvel[self._arm_dof], self.data.qvel[self._finger_dof]])
+        effort = self.data.actuator_force[np.concatenate([self._arm_actuators, self._finger_actuators])]
+        return qpos, qvel, effort.copy()
+
+    def arm_positions(self) -> np.ndarray:
+        return self.data.qpos[self._arm_qpos].copy()
+
+    def gripper_closure(self) -> float:
+        low, high = self.finger_range
+        return float(np.clip((self.data.qpos[self._finger_qpos[0]] - low) / (high - low), 0.0, 1.0))
+
+    def ee_pose(self) -> tuple[np.ndarray, np.ndarray]:
+        """(position (3,), quaternion [x, y, z, w]) of ee_link in the base frame."""
+        w, x, y, z = self.data.xquat[self._ee_body]
+        return self.data.xpos[self._ee_body].copy(), np.array([x, y, z, w])
+
+    def object_states(self) -> dict[str, ObjectState]:
+        states = {}
+        for obj in self._objects:
+            body = self.model.body(obj.body).id
+            w, x, y, z = self.data.xquat[body]
+            states[obj.name] = ObjectState(
+                obj.kind, obj.color, self.data.xpos[body].tolist(), [x, y, z, w], list(obj.half_size)
+            )
+        return states
+
+    def privileged_state(self, stamp: float | None = None) -> PrivilegedState:
+        if self.task is None:
+            raise RuntimeError("no episode yet: call reset() first")
+        position, quaternion = self.ee_pose()
+        state = PrivilegedState(
+            stamp=self.time if stamp is None else stamp,
+            episode=self.episode,
+            step=self.step_count,
+            task=self.task,
+            ee_position=position.tolist(),
+            ee_quaternion=quaternion.tolist(),
+            gripper=self.gripper_closure(),
+            objects=self.object_states(),
+            success=False,
+        )
+        state.success = is_success(state)
+        return state
+
+    def render(self) -> np.ndarray:
+        """(image_height, image_width, 3) uint8 RGB from the scene camera; callable from any thread."""
+        return self._render_thread.submit(self._render).result()
+
+    def _render(self) -> np.ndarray:
+        if self._renderer is None:
+            self._renderer = mujoco.Renderer(self.model, self.image_height, self.image_width)
+        self._renderer.update_scene(self.data, camera=CAMERA_NAME)
+        return self._renderer.render()
+
+    def close(self) -> None:
+        """Free the renderer (in its own thread, where its OpenGL context is current)."""
+        if self._renderer is not None:
+            self._render_thread.submit(self._renderer.close).result()
+            self._renderer = None
+        self._render_thread.shutdown()

@@ -1,0 +1,53 @@
+"""The scripted expert solves every task in the in-process sim, with policy-sized actions."""
+
+import numpy as np
+import pytest
+
+from rt2_ros.policy.base import Observation
+from rt2_ros.policy.scripted import ScriptedPolicy
+from rt2_ros.sim.episode import DeltaFollower, run_episode
+from rt2_ros.sim.expert import ExpertConfig, ScriptedExpert
+from rt2_ros.sim.privileged import TASK_KINDS, to_dict
+from rt2_ros.sim.tasks import TaskSpec
+
+SEEDS = range(5)
+
+
+@pytest.fixture(scope="module")
+def follower(world):
+    return DeltaFollower(world, control_period=0.1)
+
+
+@pytest.mark.parametrize("kind", TASK_KINDS)
+def test_expert_solves_the_task(world, follower, kind):
+    expert = ScriptedExpert()
+    results = []
+    for seed in SEEDS:
+        expert.reset()
+        results.append(run_episode(world, lambda _, state: expert.act(state), follower, TaskSpec(kind), seed, 150))
+    assert sum(result.success for result in results) >= 0.9 * len(results), [r.instruction for r in results]
+    for result in results:
+        vectors = np.array([action.to_vector() for action in result.actions])  # (T, 8)
+        assert np.all(np.abs(vectors[:, 1:4]) <= 0.05) and np.all(np.abs(vectors[:, 4:7]) <= 0.25)
+        assert np.all((vectors[:, 7] >= 0) & (vectors[:, 7] <= 1))
+
+
+def test_scripted_policy_emits_rt2_tokens_that_decode_to_its_action(world):
+    policy = ScriptedPolicy()
+    world.reset(TaskSpec("pick_up"), seed=0)
+    state = to_dict(world.privileged_state())
+    step = policy.act(Observation(np.zeros((4, 4, 3), np.uint8), state["task"]["instruction"], 0.0, state))
+    assert len(step.tokens) == 8 and all(0 <= token < 256 for token in step.tokens)
+    assert step.action.gripper == pytest.approx(0.0, abs=0.01)  # approaching: open
+    assert step.action.translation[2] < 0  # coming down towards the block
+    assert policy.token_scheme == "rt2" and policy.needs_privileged_state
+
+
+def test_scripted_policy_needs_the_privileged_state():
+    with pytest.raises(ValueError, match="privileged_state"):
+        ScriptedPolicy().act(Observation(np.zeros((4, 4, 3), np.uint8), "pick up the red block", 0.0, None))
+
+
+def test_expert_steps_must_fit_the_safety_limits():
+    with pytest.raises(ValueError, match="safety limits"):
+        ExpertConfig(max_translation=0.2)
