@@ -36,7 +36,12 @@ class NodeProcess:
             raise ValueError(f"unknown node {name!r}; expected one of {NODE_NAMES}")
         self.name = name
         self.parameters = dict(parameters or {})
-        self.environment = environment if environment is not None else loopback_environment()
+        if environment is None:
+            # Same domain as this process (tests and the demo set one with use_loopback), so the
+            # node hears its peers; a random one only when none is set.
+            current_domain = os.environ.get("ROS_DOMAIN_ID", "")
+            environment = loopback_environment(int(current_domain) if current_domain.isdigit() else None)
+        self.environment = environment
         self._own_log = log_path is None
         self.log_path = log_path or Path(tempfile.mkstemp(prefix=f"rt2_{name}_", suffix=".log")[1])
         self.extra_ros_args = list(extra_ros_args or [])
