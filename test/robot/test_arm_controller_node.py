@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from geometry_msgs.msg import PoseStamped
 from helpers import spin_for, spin_until
+from rt2_ros.msg import EndEffectorDelta
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64MultiArray
 from trajectory_msgs.msg import JointTrajectory
 
-from rt2_ros.geometry import apply_delta, quaternion_from_rpy
-from rt2_ros.msg import EndEffectorDelta
+from rt2_ros.geometry import apply_delta
 from rt2_ros.robot.description import ARM_JOINTS, GRIPPER_JOINT, GRIPPER_MIMIC_JOINT, home_positions
 from rt2_ros.robot.kinematics import ArmKinematics
 from rt2_ros.ros.qos import ACTION, LATEST_STATE
@@ -35,8 +35,9 @@ class ArmProbe:
         self.poses: list[PoseStamped] = []
         self._joint_states = node.create_publisher(JointState, "/joint_states", 10)
         self._actions = node.create_publisher(EndEffectorDelta, "/rt2/safe_action", ACTION)
-        node.create_subscription(JointTrajectory, "/arm_controller/joint_trajectory", self.trajectories.append, ACTION)
-        node.create_subscription(Float64MultiArray, "/gripper_controller/commands", self.gripper_commands.append, ACTION)
+        subscribe = node.create_subscription
+        subscribe(JointTrajectory, "/arm_controller/joint_trajectory", self.trajectories.append, ACTION)
+        subscribe(Float64MultiArray, "/gripper_controller/commands", self.gripper_commands.append, ACTION)
         node.create_subscription(PoseStamped, "/rt2/ee_pose", self.poses.append, LATEST_STATE)
 
     def publish_joint_state(self) -> None:
