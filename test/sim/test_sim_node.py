@@ -1,0 +1,113 @@
+"""sim_node over DDS: camera, joint states and ground truth go out; trajectories move the arm;
+bad commands are refused with a clear error while the sim keeps running; /sim/reset starts a new episode."""
+
+import math
+
+import numpy as np
+import pytest
+from builtin_interfaces.msg import Duration
+from helpers import spin_until
+from sensor_msgs.msg import Image, JointState
+from std_msgs.msg import Float64MultiArray, String
+from std_srvs.srv import Trigger
+from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
+
+from rt2_ros.robot.description import ARM_JOINTS, home_positions
+from rt2_ros.ros.qos import ACTION, LATCHED, LATEST_STATE, SENSOR_DATA
+from rt2_ros.sim.privileged import parse
+
+pytestmark = pytest.mark.ros
+
+HOME = np.array([home_positions()[name] for name in ARM_JOINTS])
+
+
+class Probe:
+    """Subscribes to what sim_node publishes; publishes what it accepts."""
+
+    def __init__(self, node):
+        self.node = node
+        self.images: list[Image] = []
+        self.joint_states: list[JointState] = []
+        self.states: list[str] = []
+        self.instructions: list[str] = []
+        node.create_subscription(Image, "/camera/image_raw", self.images.append, SENSOR_DATA)
+        node.create_subscription(JointState, "/joint_states", self.joint_states.append, 10)
+        node.create_subscription(String, "/sim/privileged_state", lambda m: self.states.append(m.data), LATEST_STATE)
+        node.create_subscription(String, "/sim/instruction", lambda m: self.instructions.append(m.data), LATCHED)
+        self.trajectory = node.create_publisher(JointTrajectory, "/arm_controller/joint_trajectory", ACTION)
+        self.gripper = node.create_publisher(Float64MultiArray, "/gripper_controller/commands", ACTION)
+
+    def arm(self) -> np.ndarray:
+        message = self.joint_states[-1]
+        return np.array([message.position[list(message.name).index(name)] for name in ARM_JOINTS])
+
+    def send_trajectory(self, names, positions, seconds=0.3):
+        point = JointTrajectoryPoint(positions=list(positions))
+        point.time_from_start = Duration(sec=int(seconds), nanosec=int((seconds % 1) * 1e9))
+        self.trajectory.publish(JointTrajectory(joint_names=list(names), points=[point]))
+
+    def wait_subscribed(self):
+        assert spin_until(self.node, lambda: self.trajectory.get_subscription_count() > 0, 30), "sim_node never came up"
+        assert spin_until(self.node, lambda: self.joint_states and self.images and self.states, 30)
+
+
+def test_sim_node_publishes_camera_joint_states_and_ground_truth(ros_node, node_process):
+    sim = node_process("sim_node", {"image_width": 128, "image_height": 96, "seed": 3})
+    probe = Probe(ros_node)
+    probe.wait_subscribed()
+    image = probe.images[-1]
+    assert (image.width, image.height, image.encoding, image.step) == (128, 96, "rgb8", 128 * 3)
+    assert len(image.data) == 128 * 96 * 3 and image.header.stamp.sec > 0
+    assert image.header.frame_id == "scene_camera_optical_frame"
+    assert list(probe.joint_states[-1].name)[:6] == list(ARM_JOINTS)
+    np.testing.assert_allclose(probe.arm(), HOME, atol=0.01)
+    state = parse(probe.states[-1])
+    assert probe.instructions and probe.instructions[-1] == state.task.instruction
+    assert not state.success and state.task.object in state.objects
+    assert sim.running()
+
+
+def test_sim_node_follows_trajectories_and_refuses_bad_ones(ros_node, node_process):
+    sim = node_process("sim_node", {"image_width": 64, "image_height": 64})
+    probe = Probe(ros_node)
+    probe.wait_subscribed()
+    target = HOME + np.array([0.2, -0.1, 0.1, 0.0, 0.1, 0.3])
+    probe.send_trajectory(ARM_JOINTS, target)
+    assert spin_until(ros_node, lambda: np.allclose(probe.arm(), target, atol=0.01), 10), probe.arm()
+
+    bad = [
+        (["joint_1", "joint_2", "joint_3", "joint_4", "joint_5", "wrist"], HOME, "unknown joint names"),
+        (ARM_JOINTS[:5], HOME[:5], "missing"),
+        (ARM_JOINTS, [math.nan, *HOME[1:]], "non-finite"),
+        (ARM_JOINTS, [*HOME[:5], 9.0], "outside its limits"),
+    ]
+    for names, positions, _ in bad:
+        probe.send_trajectory(names, positions)
+    probe.gripper.publish(Float64MultiArray(data=[0.5]))  # beyond the fingers' travel
+    probe.gripper.publish(Float64MultiArray(data=[0.01, 0.01]))  # one joint, one value
+    expected = [reason for _, _, reason in bad] + ["gripper command refused: finger position", "expected 1 value"]
+    assert spin_until(ros_node, lambda: all(reason in sim.output() for reason in expected), 10), sim.output()[-2000:]
+
+    # Still running, still holding the last good target, and still following new ones.
+    count = len(probe.joint_states)
+    assert spin_until(ros_node, lambda: len(probe.joint_states) > count + 10, 5)
+    np.testing.assert_allclose(probe.arm(), target, atol=0.01)
+    probe.send_trajectory(ARM_JOINTS, HOME)
+    probe.gripper.publish(Float64MultiArray(data=[0.04]))
+    assert spin_until(ros_node, lambda: np.allclose(probe.arm(), HOME, atol=0.01), 10)
+    assert sim.running()
+
+
+def test_sim_reset_starts_a_new_episode(ros_node, node_process):
+    node_process("sim_node", {"image_width": 64, "image_height": 64, "task": "push"})
+    probe = Probe(ros_node)
+    probe.wait_subscribed()
+    first = parse(probe.states[-1])
+    client = ros_node.create_client(Trigger, "/sim/reset")
+    assert client.wait_for_service(timeout_sec=10)
+    future = client.call_async(Trigger.Request())
+    assert spin_until(ros_node, future.done, 10)
+    assert future.result().success and future.result().message.startswith("push the ")
+    assert spin_until(ros_node, lambda: parse(probe.states[-1]).episode == first.episode + 1, 10)
+    assert parse(probe.states[-1]).task.instruction == future.result().message
+    assert spin_until(ros_node, lambda: probe.instructions[-1] == future.result().message, 5)
