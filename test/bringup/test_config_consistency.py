@@ -173,3 +173,23 @@ def test_moveit_py_config_plans_with_a_loaded_pipeline():
     moveit_py = load("moveit_py.yaml")
     assert moveit_py["plan_request_params"]["planning_pipeline"] in moveit_py["planning_pipelines"]["pipeline_names"]
     assert moveit_py["planning_scene_monitor_options"]["joint_state_topic"] == "/joint_states"
+
+
+def test_servo_backend_defaults_fit_servo_yaml():
+    """arm_controller_node's servo_* defaults: twists faster than Servo's timeout, within its speed scale."""
+    from rt2_ros.control.servo import PARAMETERS
+    from rt2_ros.control.settings import ArmSettings
+    from rt2_ros.control.twist import StreamConfig
+
+    servo = load("servo.yaml")["servo_node"]["ros__parameters"]["moveit_servo"]
+    defaults = {spec.name: spec.default for spec in PARAMETERS}
+    assert defaults["servo_command_timeout"] == servo["incoming_command_timeout"]
+    assert defaults["servo_max_linear_speed"] <= servo["scale"]["linear"]
+    assert defaults["servo_max_angular_speed"] <= servo["scale"]["rotational"]
+    StreamConfig(  # raises when the publish period is too slow for the timeout
+        control_period=ArmSettings().control_period,
+        publish_period=defaults["servo_publish_period"],
+        incoming_command_timeout=servo["incoming_command_timeout"],
+        max_linear_speed=defaults["servo_max_linear_speed"],
+        max_angular_speed=defaults["servo_max_angular_speed"],
+    )
