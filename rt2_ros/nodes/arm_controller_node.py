@@ -19,10 +19,10 @@ from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
-from rt2_ros.actions.action import Action
 from rt2_ros.control.factory import BACKENDS, backend_class
 from rt2_ros.control.settings import ArmSettings
 from rt2_ros.msg import EndEffectorDelta
+from rt2_ros.ros.conversions import action_from_message
 from rt2_ros.ros.parameters import ParameterSpec, declare_parameters
 from rt2_ros.ros.qos import ACTION, LATEST_STATE
 from rt2_ros.ros.runner import run_node
@@ -65,15 +65,6 @@ PARAMETERS = (
     ),
     ParameterSpec("ee_pose_rate", DEFAULTS.ee_pose_rate, "Hz; most /rt2/ee_pose messages per second.", 1.0, 1000.0),
 )
-
-
-def action_from_message(message: EndEffectorDelta) -> Action:
-    return Action(
-        (message.translation.x, message.translation.y, message.translation.z),
-        (message.rotation.x, message.rotation.y, message.rotation.z),
-        message.gripper,
-        message.terminate,
-    )
 
 
 class ArmControllerNode(Node):
