@@ -20,7 +20,9 @@ import time
 
 import numpy as np
 from builtin_interfaces.msg import Time
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
+from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, JointState
@@ -28,7 +30,7 @@ from std_msgs.msg import Float64MultiArray, String
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
-from rt2_ros.ros.parameters import ParameterSpec, declare_parameters
+from rt2_ros.ros.parameters import ParameterSpec, check_value, declare_parameters
 from rt2_ros.ros.qos import ACTION, LATCHED, LATEST_STATE, SENSOR_DATA
 from rt2_ros.ros.runner import run_node
 from rt2_ros.sim.privileged import TASK_KINDS, serialise
@@ -37,16 +39,20 @@ from rt2_ros.sim.tasks import TaskSpec
 from rt2_ros.sim.world import SimWorld
 
 PARAMETERS = (
-    ParameterSpec("image_width", 224, "Camera image width in pixels.", 32, 1920),
-    ParameterSpec("image_height", 224, "Camera image height in pixels.", 32, 1080),
-    ParameterSpec("seed", 0, "Seed of the episode sequence: the same seed gives the same episodes.", 0, 2**31 - 1),
-    ParameterSpec("task", "", "Task kind of every reset; empty draws one per episode.", choices=("", *TASK_KINDS)),
+    ParameterSpec("image_width", 224, "Camera image width in pixels.", 32, 1920, read_only=True),
+    ParameterSpec("image_height", 224, "Camera image height in pixels.", 32, 1080, read_only=True),
+    ParameterSpec(
+        "seed", 0, "Seed of the episode sequence: the same seed gives the same episodes.", 0, 2**31 - 1, read_only=True
+    ),
+    ParameterSpec("task", "", "Task kind of the next resets; empty draws one per episode.", choices=("", *TASK_KINDS)),
     ParameterSpec("camera_rate", 10.0, "Hz of /camera/image_raw and /sim/privileged_state (sim time).", 1.0, 60.0),
     ParameterSpec("joint_state_rate", 50.0, "Hz of /joint_states (sim time).", 1.0, 500.0),
     ParameterSpec("physics_rate", 500.0, "Hz of the physics steps.", 100.0, 2000.0, read_only=True),
     ParameterSpec("real_time_factor", 1.0, "Sim seconds per wall second the sim is paced to.", 0.1, 10.0),
-    ParameterSpec("publish_clock", False, "Publish /clock and stamp with the physics time (use_sim_time)."),
-    ParameterSpec("camera_frame", "scene_camera_optical_frame", "frame_id of the camera images."),
+    ParameterSpec(
+        "publish_clock", False, "Publish /clock and stamp with the physics time (use_sim_time).", read_only=True
+    ),
+    ParameterSpec("camera_frame", "scene_camera_optical_frame", "frame_id of the camera images.", read_only=True),
 )
 
 TICK_PERIOD = 0.01  # s of wall time between physics advances
@@ -74,6 +80,7 @@ class SimNode(Node):
         self.create_subscription(JointTrajectory, "/arm_controller/joint_trajectory", self.on_trajectory, ACTION)
         self.create_subscription(Float64MultiArray, "/gripper_controller/commands", self.on_gripper, ACTION)
         self.create_service(Trigger, "/sim/reset", self.on_reset)
+        self.add_on_set_parameters_callback(self.on_parameters)
         self.refused = 0
         self.reset_episode()
         self._last_wall = time.monotonic()
@@ -124,6 +131,20 @@ class SimNode(Node):
             self.world.command_fingers(float(message.data[0]))
         except ValueError as error:
             self.refuse(f"gripper command refused: {error}")
+
+    def on_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
+        """task, camera_rate, joint_state_rate and real_time_factor take effect at once (task: at the next reset)."""
+        specs = {spec.name: spec for spec in PARAMETERS}
+        try:
+            for parameter in parameters:
+                if parameter.name in specs:
+                    check_value(specs[parameter.name], parameter.value)
+            task = next((TaskSpec(p.value or None) for p in parameters if p.name == "task"), self.task)
+        except ValueError as error:
+            return SetParametersResult(successful=False, reason=str(error))
+        self.task = task
+        self.params.update({p.name: p.value for p in parameters if p.name in specs})
+        return SetParametersResult(successful=True)
 
     def on_reset(self, request: Trigger.Request, response: Trigger.Response) -> Trigger.Response:
         response.message = self.reset_episode()

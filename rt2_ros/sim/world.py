@@ -66,6 +66,7 @@ class SimWorld:
         self.model = build_model(self.scene, urdf)
         self.data = mujoco.MjData(self.model)
         self.image_width, self.image_height = image_size
+        self.model.vis.global_.offwidth, self.model.vis.global_.offheight = image_size  # the offscreen buffer
         if home is None:
             home = [home_positions()[name] for name in ARM_JOINTS]
         self.home = np.asarray(home, dtype=float)  # (6,)

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from builtin_interfaces.msg import Duration
 from helpers import spin_until
+from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+from rcl_interfaces.srv import SetParameters
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64MultiArray, String
 from std_srvs.srv import Trigger
@@ -98,16 +100,30 @@ def test_sim_node_follows_trajectories_and_refuses_bad_ones(ros_node, node_proce
     assert sim.running()
 
 
-def test_sim_reset_starts_a_new_episode(ros_node, node_process):
-    node_process("sim_node", {"image_width": 64, "image_height": 64, "task": "push"})
+def call(node, client, request):
+    assert client.wait_for_service(timeout_sec=10), f"{client.srv_name} not offered"
+    future = client.call_async(request)
+    assert spin_until(node, future.done, 10)
+    return future.result()
+
+
+def test_sim_reset_starts_a_new_episode_of_the_task_asked_for(ros_node, node_process):
+    node_process("sim_node", {"image_width": 64, "image_height": 64})
     probe = Probe(ros_node)
     probe.wait_subscribed()
     first = parse(probe.states[-1])
-    client = ros_node.create_client(Trigger, "/sim/reset")
-    assert client.wait_for_service(timeout_sec=10)
-    future = client.call_async(Trigger.Request())
-    assert spin_until(ros_node, future.done, 10)
-    assert future.result().success and future.result().message.startswith("push the ")
+    set_parameters = ros_node.create_client(SetParameters, "/sim_node/set_parameters")
+    refused = call(ros_node, set_parameters, SetParameters.Request(parameters=[task_parameter("juggle")]))
+    assert not refused.results[0].successful and "expected one of" in refused.results[0].reason
+    accepted = call(ros_node, set_parameters, SetParameters.Request(parameters=[task_parameter("push")]))
+    assert accepted.results[0].successful
+
+    response = call(ros_node, ros_node.create_client(Trigger, "/sim/reset"), Trigger.Request())
+    assert response.success and response.message.startswith("push the ")
     assert spin_until(ros_node, lambda: parse(probe.states[-1]).episode == first.episode + 1, 10)
-    assert parse(probe.states[-1]).task.instruction == future.result().message
-    assert spin_until(ros_node, lambda: probe.instructions[-1] == future.result().message, 5)
+    assert parse(probe.states[-1]).task.instruction == response.message
+    assert spin_until(ros_node, lambda: probe.instructions[-1] == response.message, 5)
+
+
+def task_parameter(value: str) -> Parameter:
+    return Parameter(name="task", value=ParameterValue(type=ParameterType.PARAMETER_STRING, string_value=value))
