@@ -34,24 +34,30 @@ def environment(distro: str) -> dict[str, str]:
     return {**loopback_environment(int(os.environ["ROS_DOMAIN_ID"])), "ROS_DISTRO": distro}
 
 
-@pytest.mark.skipif(not MISSING["tf2_ros"], reason="tf2_ros is installed: the servo backend can start")
+@pytest.mark.parametrize(
+    ("backend", "missing", "install"),
+    [
+        pytest.param(
+            "servo",
+            "tf2_ros",
+            "sudo apt install ros-{distro}-tf2-ros ros-{distro}-moveit-servo",
+            marks=pytest.mark.skipif(not MISSING["tf2_ros"], reason="tf2_ros is installed: the servo backend starts"),
+        ),
+        pytest.param(
+            "moveit_py",
+            "moveit",
+            "sudo apt install ros-{distro}-moveit-py",
+            marks=pytest.mark.skipif(not MISSING["moveit"], reason="moveit_py is installed: the backend starts"),
+        ),
+    ],
+)
 @pytest.mark.parametrize("distro", ["humble", "jazzy"])
-def test_servo_backend_without_tf2_stops_with_what_to_install(node_process, distro):
-    process = node_process("arm_controller_node", {"backend": "servo"}, environment=environment(distro))
+def test_backend_without_its_library_stops_with_what_to_install(node_process, backend, missing, install, distro):
+    process = node_process("arm_controller_node", {"backend": backend}, environment=environment(distro))
     assert process.wait(timeout=30) == 1
     output = process.output()
-    assert "cannot start" in output
-    assert f"sudo apt install ros-{distro}-tf2-ros ros-{distro}-moveit-servo" in output
-
-
-@pytest.mark.skipif(not MISSING["moveit"], reason="moveit_py is installed: the moveit_py backend can start")
-@pytest.mark.parametrize("distro", ["humble", "jazzy"])
-def test_moveit_py_backend_without_moveit_stops_with_what_to_install(node_process, distro):
-    process = node_process("arm_controller_node", {"backend": "moveit_py"}, environment=environment(distro))
-    assert process.wait(timeout=30) == 1
-    output = process.output()
-    assert f"sudo apt install ros-{distro}-moveit-py" in output
-    assert "rt2.launch.py arm_backend:=moveit_py" in output
+    assert "cannot start" in output and f"No module named '{missing}'" in output
+    assert install.format(distro=distro) in output
 
 
 def gripper_node(ros_node, interface: str):
