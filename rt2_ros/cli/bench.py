@@ -3,10 +3,10 @@
 import argparse
 import importlib
 
-HELP = "run a benchmark and print its table: safety, policy, sim, or all"
+HELP = "run a benchmark and print its table: safety, policy, sim, kinematics, or all"
 
 # target -> module in rt2_ros.bench; each defines add_arguments(parser) and run(args) -> int
-TARGETS = {"safety": "safety", "policy": "policy", "sim": "sim"}
+TARGETS = {"safety": "safety", "policy": "policy", "sim": "sim", "kinematics": "kinematics"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -24,7 +24,7 @@ def rotation_error(quaternion_a: np.ndarray, quaternion_b: np.ndarray) -> float:
 def test_model_is_the_six_arm_joints_with_urdf_limits(kinematics):
     assert kinematics.joint_names == ARM_JOINTS
     limits = kinematics.limits
-    assert limits.lower.tolist() == pytest.approx([-2.96, -2.0, -2.9, -2.96, -2.0, -2.96])
+    assert limits.lower.tolist() == pytest.approx([-2.96, -2.0, -2.9, -2.96, -2.0, -2 * np.pi])
     assert np.all(limits.upper == -limits.lower)
     assert np.all(limits.velocity > 0) and np.all(limits.effort > 0)
     finger = kinematics.full_limits(("gripper_finger_left_joint",))
