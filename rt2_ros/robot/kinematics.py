@@ -134,8 +134,8 @@ class ArmKinematics:
                 best = IkResult(q.copy(), converged, position_error, rotation_error, iteration)
             if converged or iteration == options.max_iterations:
                 break
-            # d error / d q = Jlog6(current⁻¹·target)⁻¹-weighted frame Jacobian; in the LOCAL frame
-            # of the end effector the error twist maps to joints through Jlog6 · J.
+            # d error / d q = -Jlog6(target⁻¹·current) · J, J the frame Jacobian in the end effector's
+            # LOCAL frame; the Gauss-Newton step drives the error to zero along +Jlog6 · J.
             jacobian = pin.computeFrameJacobian(self.model, self.data, q, self._ee_id, pin.LOCAL)  # (6, n)
             jacobian = pin.Jlog6(current_to_target.inverse()) @ jacobian
             step = jacobian.T @ np.linalg.solve(jacobian @ jacobian.T + options.damping * identity, error)  # (n,)
