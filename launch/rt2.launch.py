@@ -168,9 +168,10 @@ def moveit_parameters(value, description_file: str, mappings: dict[str, str]) ->
     try:
         from moveit_configs_utils import MoveItConfigsBuilder
     except ImportError as error:
+        interfaces = distro_interfaces()
         raise RuntimeError(
-            f"arm_backend servo and moveit_py need MoveIt: sudo apt install "
-            f"{distro_interfaces().apt_package('moveit')} ({error})"
+            f"arm_backend servo and moveit_py need MoveIt: sudo apt install {interfaces.apt_package('moveit')} "
+            f"{interfaces.apt_package('moveit_configs_utils')} ({error})"
         ) from error
     return (
         MoveItConfigsBuilder(value("robot_name"), package_name=value("moveit_config_package"))
