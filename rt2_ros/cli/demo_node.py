@@ -1,0 +1,137 @@
+"""The rclpy side of `rt2-ros demo`: one node that talks to the graph like a user and an observer.
+
+It sets the sim's task, resets it, sends the instruction on /rt2/command, and watches the
+camera, the policy's actions and the sim's success flag. Imported only when the demo runs.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+from rcl_interfaces.srv import SetParameters
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+from std_msgs.msg import String
+from std_srvs.srv import Trigger
+
+from rt2_ros.actions.action import Action
+from rt2_ros.cli.demo import EpisodeOutcome, VideoWriter, annotate
+from rt2_ros.msg import EndEffectorDelta, SafetyStatus
+from rt2_ros.ros.conversions import action_from_message
+from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, LATEST_STATE, SENSOR_DATA
+from rt2_ros.sim.privileged import PrivilegedState, parse
+
+VERDICT_FRAMES = 8  # the last frame is held this long (at 10 fps) with SUCCESS / TIMEOUT on it
+
+
+class DemoClient(Node):
+    """Spun in a background thread; the demo's main thread calls wait_ready() and episode()."""
+
+    def __init__(self) -> None:
+        super().__init__("rt2_demo")
+        self._lock = threading.Lock()
+        self._frames: list[np.ndarray] = []  # (H, W, 3) uint8, since the last drain
+        self._state: PrivilegedState | None = None
+        self._action: Action | None = None
+        self._actions = 0
+        self._safety: SafetyStatus | None = None
+        self.command = self.create_publisher(String, "/rt2/command", COMMAND)
+        self.create_subscription(Image, "/camera/image_raw", self._on_image, SENSOR_DATA)
+        self.create_subscription(String, "/sim/privileged_state", self._on_state, LATEST_STATE)
+        self.create_subscription(EndEffectorDelta, "/rt2/action", self._on_action, ACTION)
+        self.create_subscription(SafetyStatus, "/rt2/safety_status", self._on_safety, LATCHED)
+        self.reset_client = self.create_client(Trigger, "/sim/reset")
+        self.parameter_client = self.create_client(SetParameters, "/sim_node/set_parameters")
+
+    # -- subscriptions (executor thread) -------------------------------------------------------
+
+    def _on_image(self, message: Image) -> None:
+        frame = np.frombuffer(message.data, np.uint8).reshape(message.height, message.width, 3)
+        with self._lock:
+            self._frames.append(frame.copy())
+
+    def _on_state(self, message: String) -> None:
+        state = parse(message.data)
+        with self._lock:
+            self._state = state
+
+    def _on_action(self, message: EndEffectorDelta) -> None:
+        with self._lock:
+            self._action = action_from_message(message)
+            self._actions += 1
+
+    def _on_safety(self, message: SafetyStatus) -> None:
+        with self._lock:
+            self._safety = message
+
+    # -- the demo's steps (main thread) --------------------------------------------------------
+
+    def wait_ready(self, alive: Callable[[], None], timeout: float) -> None:
+        """Until every node answers; `alive` raises when a node has died."""
+        checks = {
+            "sim_node's camera and state": lambda: self._state is not None and bool(self._frames),
+            "safety_node's status": lambda: self._safety is not None,
+            "policy_node listening on /rt2/command": lambda: self.command.get_subscription_count() > 0,
+            "the /sim/reset service": self.reset_client.service_is_ready,
+            "sim_node's parameter service": self.parameter_client.service_is_ready,
+        }
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            alive()
+            if all(check() for check in checks.values()):
+                return
+            time.sleep(0.1)
+        missing = [name for name, check in checks.items() if not check()]
+        raise TimeoutError(f"the nodes did not come up within {timeout:.0f} s; still waiting for {missing}")
+
+    def episode(
+        self, kind: str, timeout: float, alive: Callable[[], None], writer: VideoWriter | None, number: int
+    ) -> EpisodeOutcome:
+        """Set the task, reset, command, and watch until success or `timeout` s."""
+        task = Parameter(name="task", value=ParameterValue(type=ParameterType.PARAMETER_STRING, string_value=kind))
+        result = self._call(self.parameter_client, SetParameters.Request(parameters=[task])).results[0]
+        if not result.successful:
+            raise RuntimeError(f"sim_node refused task {kind!r}: {result.reason}")
+        previous = self._state.episode if self._state is not None else 0
+        instruction = self._call(self.reset_client, Trigger.Request()).message
+        while self._state is None or self._state.episode <= previous:
+            alive()
+            time.sleep(0.02)
+        with self._lock:
+            self._frames.clear()
+            self._action, self._actions = None, 0
+        self.command.publish(String(data=instruction))
+        header = f"{number}: {instruction}"
+        start = time.monotonic()
+        success = False
+        last_frame = None
+        while not success and time.monotonic() - start < timeout:
+            alive()
+            time.sleep(0.05)
+            with self._lock:
+                frames, self._frames = self._frames, []
+                state, action = self._state, self._action
+            success = state is not None and state.episode > previous and state.success
+            for frame in frames:
+                last_frame = frame
+                if writer is not None:
+                    writer.add(annotate(frame, header, action))
+        seconds = time.monotonic() - start
+        if writer is not None and last_frame is not None:
+            verdict = annotate(last_frame, header, self._action, "success" if success else "timeout")
+            for _ in range(VERDICT_FRAMES):
+                writer.add(verdict)
+        return EpisodeOutcome(kind, instruction, success, seconds, self._actions)
+
+    def _call(self, client, request, timeout: float = 10.0):
+        if not client.wait_for_service(timeout_sec=timeout):
+            raise TimeoutError(f"service {client.srv_name} is not offered")
+        future = client.call_async(request)
+        deadline = time.monotonic() + timeout
+        while not future.done():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"service {client.srv_name} did not answer within {timeout:.0f} s")
+            time.sleep(0.01)
+        return future.result()

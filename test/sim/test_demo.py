@@ -1,0 +1,50 @@
+"""The demo's pure parts: the success table, the annotated frames, the video file."""
+
+import argparse
+
+import imageio.v2 as imageio
+import numpy as np
+import pytest
+
+from rt2_ros.actions.action import Action
+from rt2_ros.cli.demo import VIDEO_SCALE, EpisodeOutcome, VideoWriter, add_arguments, annotate, success_table
+
+
+def test_success_table_counts_per_task_and_in_total():
+    outcomes = [
+        EpisodeOutcome("pick_up", "pick up the red block", True, 4.2, 21),
+        EpisodeOutcome("push", "push the blue block to the left", False, 40.0, 200),
+        EpisodeOutcome("pick_up", "pick up the green block", True, 3.9, 20),
+    ]
+    table = success_table(outcomes)
+    assert "pick up the red block" in table and "timeout" in table
+    rows = {line.split()[0]: line.split() for line in table.splitlines()[-3:]}
+    assert rows["pick_up"][1:4] == ["2", "/", "2"] and rows["pick_up"][-1] == "100%"
+    assert rows["push"][1:4] == ["0", "/", "1"] and rows["all"][-1] == "67%"
+
+
+def test_annotate_enlarges_the_frame_and_draws_text():
+    frame = np.full((64, 80, 3), 128, np.uint8)
+    plain = annotate(frame, "pick up the red block", None)
+    drawn = annotate(frame, "pick up the red block", Action([0.01, -0.02, 0.0], [0, 0, 0.1], 1.0), "success")
+    assert plain.shape == (64 * VIDEO_SCALE, 80 * VIDEO_SCALE, 3) and plain.dtype == np.uint8
+    assert (drawn != plain).any()  # the delta and the verdict are drawn
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".gif"])
+def test_video_writer_writes_a_readable_file(tmp_path, suffix):
+    path = tmp_path / "nested" / f"demo{suffix}"
+    writer = VideoWriter(path, fps=10.0)
+    for value in range(0, 250, 25):
+        writer.add(np.full((64, 64, 3), value, np.uint8))
+    writer.close()
+    with imageio.get_reader(path, format="FFMPEG" if suffix == ".mp4" else "GIF") as reader:
+        frames = [frame for frame in reader]  # not list(): the ffmpeg reader's length is inf
+    assert writer.frames == 10 and len(frames) == 10 and frames[0].shape[:2] == (64, 64)
+
+
+def test_demo_arguments_default_to_the_scripted_policy():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args([])
+    assert args.backend == "scripted" and args.episodes >= 4 and str(args.output).endswith("demo.mp4")
