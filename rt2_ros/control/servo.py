@@ -133,13 +133,15 @@ class ServoBackend(ArmBackend):
         self._start_client.call_async(self._start_request).add_done_callback(self._on_started)
 
     def _on_started(self, future) -> None:
-        self._start_pending = False
-        response = future.result()
+        self._start_pending = False  # a refusal is retried by the next _start_servo
+        error = future.exception()
+        response = None if error is not None else future.result()
         if response is not None and response.success:
             self._started = True
             self._node.get_logger().info(f"MoveIt Servo follows twists ({self._start_service})")
-        else:
-            self._node.get_logger().error(f"{self._start_service} refused: {getattr(response, 'message', '')}")
+            return
+        reason = error if error is not None else getattr(response, "message", "") or "no reason given"
+        self._node.get_logger().error(f"{self._start_service} failed: {reason}", throttle_duration_sec=LOG_THROTTLE)
 
     def _publish_tick(self) -> None:
         stamp, now = self._now()
