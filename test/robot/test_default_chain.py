@@ -1,0 +1,45 @@
+"""INTERFACES.md: sim_node, safety_node and arm_controller_node started with no parameters form a
+working chain: actions on /rt2/action move the simulated arm by those deltas."""
+
+import numpy as np
+import pytest
+from geometry_msgs.msg import PoseStamped
+from helpers import spin_for, spin_until
+from rt2_ros.msg import EndEffectorDelta
+
+from rt2_ros.ros.qos import ACTION, LATEST_STATE
+
+pytestmark = pytest.mark.ros
+
+STEP = np.array([0.02, -0.01, -0.01])  # m per action, inside the safety limits
+STEPS = 8
+
+
+def test_actions_move_the_simulated_arm(ros_node, node_process):
+    processes = [node_process(name) for name in ("sim_node", "safety_node", "arm_controller_node")]
+    poses: list[PoseStamped] = []
+    ros_node.create_subscription(PoseStamped, "/rt2/ee_pose", poses.append, LATEST_STATE)
+    actions = ros_node.create_publisher(EndEffectorDelta, "/rt2/action", ACTION)
+
+    def logs() -> str:
+        return "\n".join(process.output()[-1500:] for process in processes)
+
+    assert spin_until(ros_node, lambda: poses and actions.get_subscription_count() > 0, 60), logs()
+    spin_for(ros_node, 1.0)  # the arm settles at home
+    start = poses[-1].pose.position
+
+    for _ in range(STEPS):
+        message = EndEffectorDelta()
+        message.header.stamp = ros_node.get_clock().now().to_msg()
+        message.header.frame_id = "base_link"
+        message.translation.x, message.translation.y, message.translation.z = (float(v) for v in STEP)
+        actions.publish(message)
+        spin_for(ros_node, 0.3)
+
+    def arrived() -> bool:
+        end = poses[-1].pose.position
+        moved = np.array([end.x - start.x, end.y - start.y, end.z - start.z])
+        return bool(np.linalg.norm(moved - STEPS * STEP) < 0.005)
+
+    assert spin_until(ros_node, arrived, 15), f"arm at {poses[-1].pose.position}, started at {start}\n{logs()}"
+    assert all(process.running() for process in processes)
