@@ -88,7 +88,7 @@ def test_gripper_topic_sends_the_finger_position(ros_node):
     node = gripper_node(ros_node, "topic")
     try:
         gripper = Gripper(node, ArmSettings())
-        spin_until(ros_node, lambda: ros_node.count_publishers("/gripper_controller/commands") > 0, 10)
+        assert spin_until(ros_node, lambda: node.count_subscribers("/gripper_controller/commands") > 0, 10)
         for value in (0.5, 2.0, -1.0):  # half closed, then clamped to closed and to open
             gripper.command(value)
         assert spin_until(ros_node, lambda: len(received) == 3, 10)
