@@ -72,7 +72,7 @@ def annotate(frame: np.ndarray, header: str, action: Action | None, status: str 
     """The camera frame (H, W, 3) RGB, enlarged, with the instruction on top and the delta below."""
     import cv2
 
-    image = cv2.resize(frame, None, fx=VIDEO_SCALE, fy=VIDEO_SCALE, interpolation=cv2.INTER_NEAREST)
+    image = cv2.resize(frame, None, fx=VIDEO_SCALE, fy=VIDEO_SCALE, interpolation=cv2.INTER_LINEAR)
     height, width = image.shape[:2]
     font, white = cv2.FONT_HERSHEY_SIMPLEX, (255, 255, 255)
     cv2.rectangle(image, (0, 0), (width, 26), (0, 0, 0), thickness=-1)

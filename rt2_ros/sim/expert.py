@@ -144,7 +144,8 @@ class ScriptedExpert:
         target = state.objects[str(state.task.target)]
         target_position = np.asarray(target.position)
         if state.task.kind == "put_in_bowl":
-            return np.array([target_position[0], target_position[1], 2 * target.half_size[2] + obj.half_size[2]])
+            rim = target_position[2] + 2 * target.half_size[2]
+            return np.array([target_position[0], target_position[1], rim + obj.half_size[2] + 0.005])
         # move_near: beside the other object, on the side the object came from.
         away = np.asarray(state.task.start[:2]) - target_position[:2]
         away /= max(float(np.linalg.norm(away)), 1e-6)

@@ -14,6 +14,8 @@ LIFT_HEIGHT = 0.05  # m above its resting height: a picked-up object
 NEAR_DISTANCE = 0.10  # m between centres (in the table plane): "near"
 PUSH_DISTANCE = 0.08  # m along ±y: pushed far enough
 RESTING_TOLERANCE = 0.015  # m above its resting height: still on the table (placed, not held)
+BOWL_FLOOR = 0.01  # m, a bowl's floor (and a little) under an object resting in it
+RELEASED_CLOSURE = 0.25  # gripper closure below which the fingers no longer hold a block
 PUSH_AXIS = {"left": 1.0, "right": -1.0}  # sign along the base frame's y (REP 103: y points left)
 
 
@@ -86,6 +88,13 @@ def resting(obj: ObjectState, tolerance: float = RESTING_TOLERANCE) -> bool:
     return obj.position[2] <= obj.half_size[2] + tolerance
 
 
+def released(state: PrivilegedState) -> bool:
+    """The task's object is not in the gripper: the fingers are open or the ee is away from it."""
+    obj = np.asarray(state.objects[state.task.object].position)
+    away = np.linalg.norm(obj - np.asarray(state.ee_position)) > 0.05
+    return bool(away or state.gripper < RELEASED_CLOSURE)
+
+
 def is_success(state: PrivilegedState) -> bool:
     task = state.task
     obj = state.objects[task.object]
@@ -98,7 +107,8 @@ def is_success(state: PrivilegedState) -> bool:
     target = state.objects[str(task.target)]
     planar_distance = float(np.linalg.norm(position[:2] - np.asarray(target.position[:2])))
     if task.kind == "move_near":
-        return planar_distance <= NEAR_DISTANCE and resting(obj)
-    # put_in_bowl: inside the bowl's rim, resting on (or just above) its floor.
+        return planar_distance <= NEAR_DISTANCE and resting(obj) and released(state)
+    # put_in_bowl: inside the bowl's rim, resting on its floor, let go.
     inner_radius = target.half_size[0] - obj.half_size[0]
-    return planar_distance <= inner_radius and bool(position[2] <= target.half_size[2] * 2 + obj.half_size[2])
+    resting_in_bowl = position[2] <= target.position[2] + BOWL_FLOOR + obj.half_size[2] + RESTING_TOLERANCE
+    return planar_distance <= inner_radius and bool(resting_in_bowl) and released(state)

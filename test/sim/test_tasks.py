@@ -40,6 +40,7 @@ def push(position, direction="left"):
         (move_near([0.52, 0.06, 0.12]), False),  # held above it, not put down
         (put_in_bowl([0.41, -0.19, 0.026]), True),
         (put_in_bowl([0.41, -0.19, 0.15]), False),  # above the bowl, still held
+        (put_in_bowl([0.41, -0.19, 0.06]), False),  # lowered into it, not down yet
         (put_in_bowl([0.50, -0.20, 0.02]), False),  # beside the bowl
         (push([0.45, 0.10, 0.02]), True),
         (push([0.45, 0.05, 0.02]), False),  # not far enough
@@ -50,6 +51,14 @@ def push(position, direction="left"):
 )
 def test_success_check(state, solved):
     assert is_success(state) is solved
+
+
+@pytest.mark.parametrize("make", [move_near, put_in_bowl])
+def test_an_object_still_in_the_gripper_is_not_placed(make):
+    placed = make([0.50, 0.05, 0.02]) if make is move_near else make([0.41, -0.19, 0.026])
+    assert is_success(placed)
+    placed.ee_position, placed.gripper = list(placed.objects["red block"].position), 0.5
+    assert not is_success(placed)
 
 
 def test_sample_task_is_reproducible_and_well_formed():
