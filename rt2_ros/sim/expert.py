@@ -28,7 +28,8 @@ class ExpertConfig:
     rotation_tolerance: float = 0.08  # rad
     grasp_steps: int = 4  # control steps to let the fingers close / open
     push_standoff: float = 0.065  # m behind the object's centre where a push starts
-    push_overshoot: float = 0.04  # m the ee leads the object while pushing; it is pushed to PUSH_DISTANCE + half this
+    push_lead: float = 0.06  # m the ee's target leads the object's centre while pushing (leaning on it)
+    push_margin: float = 0.02  # m pushed beyond PUSH_DISTANCE before backing off
 
     def __post_init__(self) -> None:
         if not 0 < self.max_translation <= 0.05 or not 0 < self.max_rotation <= 0.25:
@@ -124,7 +125,7 @@ class ScriptedExpert:
         obj_position = np.asarray(obj.position)
         axis = np.array([0.0, PUSH_AXIS[str(state.task.direction)], 0.0])
         behind = obj_position - axis * config.push_standoff
-        behind[2] = obj.half_size[2]  # fingertips at the object's half height
+        behind[2] = obj.half_size[2]  # fingertips just above the table: the fingers push its whole side
         if phase == "behind":
             target = behind + np.array([0.0, 0.0, config.approach_height])
             return target, yaw, 1.0, self._reached(state, target, yaw)
@@ -132,8 +133,10 @@ class ScriptedExpert:
             return behind, yaw, 1.0, self._reached(state, behind, yaw)
         if phase == "push":
             moved = float((obj_position - np.asarray(state.task.start)) @ axis)
-            target = behind + axis * (config.push_standoff + config.push_overshoot)  # keep leaning on it
-            return target, yaw, 1.0, moved >= PUSH_DISTANCE + config.push_overshoot / 2
+            target = behind + axis * (config.push_standoff + config.push_lead)
+            # Hold the height reached: pressing down while in contact would drag the object into the table.
+            target[2] = state.ee_position[2]
+            return target, yaw, 1.0, moved >= PUSH_DISTANCE + config.push_margin
         ee = np.asarray(state.ee_position)
         target = np.array([ee[0], ee[1], config.approach_height])
         return target, yaw, 1.0, self._reached(state, target, yaw)

@@ -43,6 +43,10 @@ DISTRACTORS = ("ball", "can")  # kinds that stand on the table but are never a t
 # itself (its links overlap at the joints and its base stands on the table).
 TABLE_TYPE, ARM_TYPE = 1, 2
 OBJECT_TYPE = TABLE_TYPE | ARM_TYPE
+# Sliding friction of blocks and table (MuJoCo takes the larger of two geoms'): low enough that a
+# block pushed at half its height slides instead of tipping (μ·h < half width); the finger pads'
+# 2.0 still hold it.
+TABLE_FRICTION = 0.6
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class SceneConfig:
     table_half_size: tuple[float, float] = (0.45, 0.75)  # m, table top half extents in x, y
     table_center_x: float = 0.35  # m, table centre along the base frame's x
     timestep: float = 0.002  # s, physics step (500 Hz)
-    arm_kp: float = 400.0  # N·m/rad, stiffness of the arm's position servos
+    arm_kp: float = 2000.0  # N·m/rad, stiffness of the arm's position servos (stiff like an industrial arm's)
     finger_kp: float = 300.0  # N/m, stiffness of the finger servos (sets the grip force)
     finger_force: float = 20.0  # N, force limit of each finger servo
     shadow_size: int = 1024  # px, shadow map edge (0: no shadows)
@@ -91,6 +95,7 @@ def build_spec(config: SceneConfig, urdf: str | None = None) -> mujoco.MjSpec:
     spec.option.timestep = config.timestep
     spec.option.cone = mujoco.mjtCone.mjCONE_ELLIPTIC  # firmer friction grasps
     spec.option.impratio = 10.0
+    spec.option.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST  # stable stiff servos (implicit kv)
     # Software rendering (Mesa llvmpipe behind EGL) pays per pixel: a small shadow map and no
     # multisampling make a 224 px frame ~10x cheaper than MuJoCo's defaults (4096, 4x).
     spec.visual.quality.shadowsize = config.shadow_size
@@ -173,6 +178,7 @@ def _add_table_and_world(spec: mujoco.MjSpec, config: SceneConfig) -> None:
         size=[half_x, half_y, thickness],
         pos=[config.table_center_x, 0.0, -thickness],
         material="table_material_0",
+        friction=[TABLE_FRICTION, 0.005, 0.0001],
         contype=TABLE_TYPE,
         conaffinity=TABLE_TYPE,
     )
@@ -206,7 +212,7 @@ def _add_objects(spec: mujoco.MjSpec, config: SceneConfig) -> None:
             type=mujoco.mjtGeom.mjGEOM_BOX,
             size=[half, half, half],
             mass=0.05,
-            friction=[1.5, 0.02, 0.001],
+            friction=[TABLE_FRICTION, 0.02, 0.001],
             condim=4,
             contype=OBJECT_TYPE,
             conaffinity=OBJECT_TYPE,
