@@ -1,8 +1,9 @@
 """The builtin arm backend: IK from the URDF → one-point JointTrajectory + gripper command.
 
 It drives the same controllers a ros2_control arm exposes (and sim_node imitates): a
-joint_trajectory_controller on /arm_controller/joint_trajectory and a forward_command_controller
-for the left finger on /gripper_controller/commands. The arithmetic is in delta_to_joints.py.
+joint_trajectory_controller on /arm_controller/joint_trajectory, and the gripper through
+control/gripper.py (by default a forward_command_controller for the left finger on
+/gripper_controller/commands). The arithmetic is in delta_to_joints.py.
 """
 
 from collections.abc import Sequence
@@ -10,19 +11,18 @@ from collections.abc import Sequence
 import numpy as np
 from builtin_interfaces.msg import Duration
 from rclpy.node import Node
-from std_msgs.msg import Float64MultiArray
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from rt2_ros.actions.action import Action
 from rt2_ros.control.base import ArmBackend
-from rt2_ros.control.delta_to_joints import DeltaToJoints, JointTarget, finger_position, unreachable_reason
+from rt2_ros.control.delta_to_joints import DeltaToJoints, JointTarget, unreachable_reason
+from rt2_ros.control.gripper import Gripper
 from rt2_ros.control.settings import ArmSettings
 from rt2_ros.robot.description import urdf_xml
 from rt2_ros.robot.kinematics import ArmKinematics
 from rt2_ros.ros.qos import ACTION
 
 TRAJECTORY_TOPIC = "/arm_controller/joint_trajectory"
-GRIPPER_TOPIC = "/gripper_controller/commands"
 LOG_THROTTLE = 2.0  # s between repeats of the same warning
 
 
@@ -48,11 +48,9 @@ class BuiltinBackend(ArmBackend):
         kinematics = ArmKinematics(urdf_xml("mujoco"), settings.base_frame, settings.ee_frame)
         self._kinematics = kinematics
         self._controller = DeltaToJoints(kinematics, settings)
-        finger = kinematics.full_limits((settings.gripper_joint,))
-        self._finger_range = (float(finger.lower[0]), float(finger.upper[0]))
-        # Reliable (ACTION profile): a lost trajectory or gripper command is a lost step.
+        self._gripper = Gripper(node, settings)
+        # Reliable (ACTION profile): a lost trajectory is a lost step.
         self._trajectory_publisher = node.create_publisher(JointTrajectory, TRAJECTORY_TOPIC, ACTION)
-        self._gripper_publisher = node.create_publisher(Float64MultiArray, GRIPPER_TOPIC, ACTION)
 
     def observe_joint_state(self, names: Sequence[str], positions: Sequence[float]) -> None:
         self._controller.observe(names, positions)
@@ -68,7 +66,7 @@ class BuiltinBackend(ArmBackend):
                     unreachable_reason(self._kinematics, target), throttle_duration_sec=LOG_THROTTLE
                 )
             self._trajectory_publisher.publish(trajectory_message(self._settings.arm_joints, target))
-        self._gripper_publisher.publish(Float64MultiArray(data=[finger_position(action.gripper, *self._finger_range)]))
+        self._gripper.command(action.gripper)
 
     def hold(self) -> None:
         self._trajectory_publisher.publish(trajectory_message(self._settings.arm_joints, self._controller.hold()))

@@ -1,4 +1,4 @@
-"""Gripper commands of the MoveIt backends (servo, moveit_py): a topic or a GripperCommand action.
+"""Gripper commands of every arm backend: a topic or a GripperCommand action.
 
 `gripper_interface: topic` publishes the finger position on /gripper_controller/commands
 (std_msgs/Float64MultiArray), which a forward_command_controller (and sim_node) follows.
