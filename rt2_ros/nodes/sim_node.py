@@ -115,6 +115,10 @@ class SimNode(Node):
         self._next_camera = max(self._next_camera, self.world.time)
 
     def on_trajectory(self, message: JointTrajectory) -> None:
+        if not message.points:  # as joint_trajectory_controller: an empty trajectory stops the arm
+            self.world.hold_arm()
+            self.get_logger().info("empty trajectory: holding the current position")
+            return
         try:
             self.world.command_trajectory(
                 message.joint_names,

@@ -178,6 +178,11 @@ class SimWorld:
         times, table = check_trajectory(self.arm_limits, joint_names, positions, times_from_start)
         self._trajectory = start_trajectory(self.time, self.data.ctrl[self._arm_actuators].copy(), times, table)
 
+    def hold_arm(self) -> None:
+        """Stop where the arm is (what joint_trajectory_controller does on an empty trajectory)."""
+        self._trajectory = None
+        self.data.ctrl[self._arm_actuators] = self.arm_positions()
+
     def command_fingers(self, position: float) -> None:
         """Finger position in metres (0 open .. finger_range[1] closed), as /gripper_controller/commands."""
         low, high = self.finger_range

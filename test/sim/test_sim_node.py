@@ -97,6 +97,17 @@ def test_sim_node_follows_trajectories_and_refuses_bad_ones(ros_node, node_proce
     probe.send_trajectory(ARM_JOINTS, HOME)
     probe.gripper.publish(Float64MultiArray(data=[0.04]))
     assert spin_until(ros_node, lambda: np.allclose(probe.arm(), HOME, atol=0.01), 10)
+
+    # An empty trajectory stops the arm where it is, as joint_trajectory_controller does.
+    probe.send_trajectory(ARM_JOINTS, target, seconds=4.0)
+    assert spin_until(ros_node, lambda: np.abs(probe.arm() - HOME).max() > 0.05, 5)
+    probe.trajectory.publish(JointTrajectory())
+    assert spin_until(ros_node, lambda: "holding the current position" in sim.output(), 5)
+    stopped = probe.arm()
+    count = len(probe.joint_states)
+    assert spin_until(ros_node, lambda: len(probe.joint_states) > count + 25, 5)
+    np.testing.assert_allclose(probe.arm(), stopped, atol=0.02)
+    assert np.abs(probe.arm() - target).max() > 0.05
     assert sim.running()
 
 

@@ -92,6 +92,18 @@ def test_bad_commands_are_refused_and_the_arm_keeps_its_trajectory(world):
     np.testing.assert_allclose(world.arm_positions(), target, atol=0.01)
 
 
+def test_hold_arm_stops_a_trajectory_where_the_arm_is(world):
+    world.reset()
+    start = world.arm_positions()
+    world.command_trajectory(ARM_JOINTS, [start + 0.5], [1.0])
+    world.advance(0.3)
+    world.hold_arm()
+    stopped = world.arm_positions()
+    world.advance(0.5)
+    np.testing.assert_allclose(world.arm_positions(), stopped, atol=0.02)
+    assert np.all(np.abs(world.arm_positions() - start) > 0.05)
+
+
 def test_scene_config_is_checked():
     with pytest.raises(ValueError, match="num_blocks"):
         SceneConfig(num_blocks=1)
