@@ -156,7 +156,8 @@ class SimNode(Node):
         return response
 
     def destroy_node(self) -> None:
-        self.world.close()
+        if hasattr(self, "world"):  # not when a bad parameter stopped the constructor before it
+            self.world.close()
         super().destroy_node()
 
     # -- publishing --------------------------------------------------------------------------
