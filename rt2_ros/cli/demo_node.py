@@ -20,6 +20,7 @@ from rt2_ros.actions.action import Action
 from rt2_ros.cli.demo import EpisodeOutcome, VideoWriter, annotate
 from rt2_ros.msg import EndEffectorDelta, SafetyStatus
 from rt2_ros.ros.conversions import action_from_message
+from rt2_ros.ros.image_conversion import image_to_rgb
 from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, LATEST_STATE, SENSOR_DATA
 from rt2_ros.sim.privileged import PrivilegedState, parse
 
@@ -48,9 +49,9 @@ class DemoClient(Node):
     # -- subscriptions (executor thread) -------------------------------------------------------
 
     def _on_image(self, message: Image) -> None:
-        frame = np.frombuffer(message.data, np.uint8).reshape(message.height, message.width, 3)
+        frame = image_to_rgb(message)
         with self._lock:
-            self._frames.append(frame.copy())
+            self._frames.append(frame)
 
     def _on_state(self, message: String) -> None:
         state = parse(message.data)

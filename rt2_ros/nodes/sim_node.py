@@ -18,7 +18,6 @@ interleave. A bad command (trajectory or gripper) is refused with an error log a
 import sys
 import time
 
-import numpy as np
 from builtin_interfaces.msg import Time
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
@@ -26,10 +25,11 @@ from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, JointState
-from std_msgs.msg import Float64MultiArray, String
+from std_msgs.msg import Float64MultiArray, Header, String
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
+from rt2_ros.ros.image_conversion import rgb_to_image
 from rt2_ros.ros.parameters import ParameterSpec, check_value, declare_parameters
 from rt2_ros.ros.qos import ACTION, LATCHED, LATEST_STATE, SENSOR_DATA
 from rt2_ros.ros.runner import run_node
@@ -181,19 +181,12 @@ class SimNode(Node):
 
     def publish_camera(self) -> None:
         stamp = self.stamp()
-        self.image_publisher.publish(image_message(self.world.render(), stamp, self.params["camera_frame"]))
+        self.image_publisher.publish(
+            rgb_to_image(self.world.render(), Header(stamp=stamp, frame_id=self.params["camera_frame"]))
+        )
         state = self.world.privileged_state(stamp=stamp.sec + stamp.nanosec * 1e-9)
         self.state_publisher.publish(String(data=serialise(state)))
         self.world.step_count += 1
-
-
-def image_message(pixels: np.ndarray, stamp: Time, frame_id: str) -> Image:
-    """sensor_msgs/Image (rgb8) of an (H, W, 3) uint8 array."""
-    message = Image(height=pixels.shape[0], width=pixels.shape[1], encoding="rgb8", is_bigendian=0)
-    message.header.stamp, message.header.frame_id = stamp, frame_id
-    message.step = pixels.shape[1] * 3
-    message.data = np.ascontiguousarray(pixels, dtype=np.uint8).tobytes()
-    return message
 
 
 def main(args: list[str] | None = None) -> int:
