@@ -1,5 +1,7 @@
 """rt2_ros messages ↔ the rclpy-free dataclasses the logic works on."""
 
+from builtin_interfaces.msg import Time
+
 from rt2_ros.actions.action import Action
 from rt2_ros.msg import EndEffectorDelta
 
@@ -12,3 +14,15 @@ def action_from_message(message: EndEffectorDelta) -> Action:
         message.gripper,
         message.terminate,
     )
+
+
+def message_from_action(action: Action, stamp: Time, frame_id: str) -> EndEffectorDelta:
+    """An EndEffectorDelta carrying `action`, stamped `stamp` (the image's capture time) in `frame_id`."""
+    message = EndEffectorDelta()
+    message.header.stamp = stamp
+    message.header.frame_id = frame_id
+    message.translation.x, message.translation.y, message.translation.z = (float(v) for v in action.translation)
+    message.rotation.x, message.rotation.y, message.rotation.z = (float(v) for v in action.rotation)
+    message.gripper = float(action.gripper)
+    message.terminate = bool(action.terminate)
+    return message
