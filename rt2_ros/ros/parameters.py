@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rclpy.exceptions import InvalidParameterTypeException, InvalidParameterValueException
 from rclpy.node import Node
 
 
@@ -68,7 +69,11 @@ def declare_parameters(node: Node, specs: Sequence[ParameterSpec]) -> dict[str, 
     values: dict[str, Any] = {}
     for spec in specs:
         default = list(spec.default) if isinstance(spec.default, tuple) else spec.default
-        parameter = node.declare_parameter(spec.name, default, _descriptor(spec))
+        try:
+            parameter = node.declare_parameter(spec.name, default, _descriptor(spec))
+        except (InvalidParameterValueException, InvalidParameterTypeException) as error:
+            # rclpy checks a start-up value against the descriptor's range and type itself.
+            raise ValueError(f"parameter '{spec.name}': {error}") from error
         value = parameter.value
         if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
