@@ -1,0 +1,216 @@
+"""policy_node: the camera frame and the language command in, action tokens and end-effector deltas out.
+
+Subscribes /camera/image_raw (sensor-data QoS) and /rt2/command (std_msgs/String, reliable: what
+`ros2 topic pub --once` sends); the scripted backend also reads /sim/privileged_state. At most
+`control_rate` times a second, and as soon as a new frame arrives when the loop is free, it runs the
+policy on the freshest frame whose header.stamp is at most `max_image_age` old, and publishes
+/rt2/action_tokens (rt2_ros/ActionTokens) and /rt2/action (rt2_ros/EndEffectorDelta), both stamped with
+the frame's capture time. A command starts a new episode; terminate or `max_episode_steps` ends it and
+the node idles until the next command.
+
+When it publishes nothing it says why: a latched /rt2/policy_status line `<state>: <detail>` (states in
+rt2_ros.policy.episode.State) and a throttled log. A bad image, a bad command or a failing policy step is
+logged and counted; the node keeps running.
+
+Inference runs in its own mutually exclusive callback group; the subscriptions only store the newest
+message under a lock, so a slow model never delays them.
+"""
+
+import json
+import sys
+import threading
+import time
+
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header, String
+
+from rt2_ros.msg import ActionTokens, EndEffectorDelta
+from rt2_ros.policy.base import PolicyStep
+from rt2_ros.policy.episode import EpisodeRunner, RunnerConfig, State
+from rt2_ros.policy.factory import BACKENDS, PolicyConfig, make_policy
+from rt2_ros.policy.hf.configuration_hf import DECODING_MODES
+from rt2_ros.ros.image_conversion import ImageConversionError, image_to_rgb
+from rt2_ros.ros.parameters import ParameterSpec, declare_parameters
+from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, LATEST_STATE, SENSOR_DATA
+from rt2_ros.ros.runner import run_node
+
+PARAMETERS = (
+    ParameterSpec("backend", "hf", "Policy backend.", choices=BACKENDS, read_only=True),
+    ParameterSpec("model_path", "", "Checkpoint folder (hf, tiny).", read_only=True),
+    ParameterSpec("server_url", "", "Policy server, http://host:port (remote).", read_only=True),
+    ParameterSpec(
+        "unnorm_key", "", "dataset_statistics.json key to un-normalise with; '' = the only one.", read_only=True
+    ),
+    ParameterSpec("device", "cpu", "Torch device: cpu, cuda or cuda:N (hf).", read_only=True),
+    ParameterSpec("control_rate", 5.0, "Hz: most actions per second.", 0.1, 1000.0, read_only=True),
+    ParameterSpec("max_image_age", 0.5, "s: a frame older than this (by header.stamp) is not acted on.", 0.001, 60.0),
+    ParameterSpec(
+        "max_episode_steps", 0, "Actions per episode before idling; 0 = until terminate or a new command.", 0, 10**6
+    ),
+    ParameterSpec("base_frame", "base_link", "frame_id of /rt2/action (the arm's base frame)."),
+    ParameterSpec("trust_remote_code", False, "hf: run the checkpoint's own Python code.", read_only=True),
+    ParameterSpec("allow_pickle_weights", False, "hf: accept *.bin (pickle) weights.", read_only=True),
+    ParameterSpec("decoding", "static", "hf: how action tokens are decoded.", choices=DECODING_MODES, read_only=True),
+    ParameterSpec("compile", False, "hf: torch.compile the decode step (slow start).", read_only=True),
+    ParameterSpec("center_crop_scale", 1.0, "hf: image area kept by a centre crop.", 0.1, 1.0, read_only=True),
+    ParameterSpec("gripper_open_is_one", True, "hf, remote: the model's gripper value 1 means open.", read_only=True),
+    ParameterSpec("server_timeout", 2.0, "s per request to the policy server (remote).", 0.01, 60.0, read_only=True),
+)
+
+LOG_THROTTLE = 2.0  # s between repeated "why nothing is published" logs
+
+
+def stamp_seconds(header: Header) -> float:
+    return header.stamp.sec + header.stamp.nanosec * 1e-9
+
+
+class PolicyNode(Node):
+    def __init__(self) -> None:
+        super().__init__("policy_node")
+        self.params = declare_parameters(self, PARAMETERS)
+        policy_fields = PolicyConfig.__dataclass_fields__
+        policy = make_policy(
+            PolicyConfig(**{name: value for name, value in self.params.items() if name in policy_fields})
+        )
+        self.runner = EpisodeRunner(
+            policy, RunnerConfig(self.params["max_image_age"], self.params["max_episode_steps"])
+        )
+        self.period = 1.0 / self.params["control_rate"]
+        self.failures = 0
+        self._lock = threading.Lock()  # guards the slots the subscriptions write
+        self._pending_command: str | None = None
+        self._newest_image: Image | None = None
+        self._newest_privileged: str | None = None
+        self._last_act = 0.0  # time.monotonic() of the last policy step
+        self._status = ""
+
+        self.action_publisher = self.create_publisher(EndEffectorDelta, "/rt2/action", ACTION)
+        self.tokens_publisher = self.create_publisher(ActionTokens, "/rt2/action_tokens", ACTION)
+        self.status_publisher = self.create_publisher(String, "/rt2/policy_status", LATCHED)
+        inference = MutuallyExclusiveCallbackGroup()
+        self.frame_arrived = self.create_guard_condition(self.on_frame_arrived, callback_group=inference)
+        self.create_subscription(Image, "/camera/image_raw", self.on_image, SENSOR_DATA)
+        self.create_subscription(String, "/rt2/command", self.on_command, COMMAND)
+        if policy.needs_privileged_state:
+            self.create_subscription(String, "/sim/privileged_state", self.on_privileged_state, LATEST_STATE)
+        self.create_timer(self.period, self.control_step, callback_group=inference)
+        self.set_status(State.NO_COMMAND, "no command yet: publish one on /rt2/command")
+        self.get_logger().info(
+            f"policy_node ready: backend {self.params['backend']}, {self.params['control_rate']} Hz, "
+            f"max_image_age {self.params['max_image_age']} s"
+        )
+
+    # -- subscriptions: store the newest message, nothing else -----------------------------------
+
+    def on_image(self, message: Image) -> None:
+        with self._lock:
+            self._newest_image = message
+        self.frame_arrived.trigger()
+
+    def on_command(self, message: String) -> None:
+        with self._lock:
+            self._pending_command = message.data
+
+    def on_privileged_state(self, message: String) -> None:
+        with self._lock:
+            self._newest_privileged = message.data
+
+    # -- the control loop (inference callback group) ---------------------------------------------
+
+    def on_frame_arrived(self) -> None:
+        """Act at once on a new frame unless that would exceed control_rate (the timer picks it up then)."""
+        if time.monotonic() - self._last_act >= 0.95 * self.period:
+            self.control_step()
+
+    def control_step(self) -> None:
+        self.take_inbox()
+        now = self.get_clock().now().nanoseconds * 1e-9
+        blocked = self.runner.blocked(now)
+        if blocked is not None:
+            self.set_status(*blocked)
+            return
+        image_message = self.runner.frame.message
+        self._last_act = time.monotonic()
+        try:
+            pixels = image_to_rgb(image_message)
+        except ImageConversionError as error:
+            self.runner.skip_frame()
+            self.fail(State.BAD_IMAGE, f"image rejected: {error}")
+            return
+        try:
+            step = self.runner.act(pixels)
+        except Exception as error:  # any backend failure: report it, publish nothing, keep running
+            self.fail(State.ERROR, f"policy step failed: {type(error).__name__}: {error}")
+            return
+        self.publish(step, image_message.header)
+        self.set_status(State.ACTING, f"episode {self.runner.episode} step {self.runner.steps}")
+        if self.runner.done_reason:
+            self.set_status(*self.runner.ended())
+
+    def take_inbox(self) -> None:
+        with self._lock:
+            command, self._pending_command = self._pending_command, None
+            image, self._newest_image = self._newest_image, None
+            privileged, self._newest_privileged = self._newest_privileged, None
+        if command is not None:
+            try:
+                instruction = self.runner.command(command)
+                self.get_logger().info(f"episode {self.runner.episode}: {instruction!r}")
+            except ValueError as error:
+                self.get_logger().error(f"command ignored: {error}")
+        if image is not None:
+            self.runner.new_frame(stamp_seconds(image.header), image)
+        if privileged is not None:
+            self.take_privileged_state(privileged)
+
+    def take_privileged_state(self, text: str) -> None:
+        try:
+            self.runner.privileged_state = json.loads(text)
+        except json.JSONDecodeError as error:
+            self.get_logger().error(f"/sim/privileged_state is not JSON: {error}")
+
+    # -- output -------------------------------------------------------------------------------------
+
+    def publish(self, step: PolicyStep, header: Header) -> None:
+        out_header = Header(stamp=header.stamp, frame_id=self.params["base_frame"])
+        if step.tokens:
+            tokens = ActionTokens(
+                header=out_header, instruction=self.runner.instruction, scheme=self.runner.policy.token_scheme
+            )
+            tokens.tokens = [int(token) for token in step.tokens]
+            self.tokens_publisher.publish(tokens)
+        action = EndEffectorDelta(
+            header=out_header, gripper=float(step.action.gripper), terminate=step.action.terminate
+        )
+        action.translation.x, action.translation.y, action.translation.z = (float(v) for v in step.action.translation)
+        action.rotation.x, action.rotation.y, action.rotation.z = (float(v) for v in step.action.rotation)
+        self.action_publisher.publish(action)
+
+    def fail(self, state: State, reason: str) -> None:
+        self.failures += 1
+        self.get_logger().error(f"{reason} (failures so far: {self.failures}; nothing published for this frame)")
+        self.set_status(state, reason)
+
+    def set_status(self, state: State, detail: str) -> None:
+        """Publish `<state>: <detail>` on /rt2/policy_status; log why nothing is published (throttled).
+
+        Waiting states are published when the state changes (their detail, e.g. an image's age, changes
+        every tick); each action, failure and episode end is published as it happens.
+        """
+        text = f"{state.value}: {detail}"
+        every_time = state in (State.ACTING, State.DONE, State.ERROR, State.BAD_IMAGE)
+        if text != self._status and (every_time or not self._status.startswith(f"{state.value}:")):
+            self.status_publisher.publish(String(data=text))
+            self._status = text
+        if not every_time:
+            self.get_logger().info(f"nothing published: {text}", throttle_duration_sec=LOG_THROTTLE)
+
+
+def main(args: list[str] | None = None) -> int:
+    return run_node(PolicyNode, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

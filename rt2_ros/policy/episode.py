@@ -1,0 +1,113 @@
+"""The policy node's control logic without ROS: the current command, the freshest frame, episodes, and the
+reason nothing is published when nothing is.
+
+An episode starts with each command (the policy's state is reset) and ends when the policy sets
+terminate, after `max_episode_steps` actions (OpenVLA has no terminate token) or with the next command;
+after it the runner idles until a new command arrives. A frame is acted on at most once, and only while
+its capture stamp is at most `max_image_age` old.
+"""
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from rt2_ros.policy.base import Observation, Policy, PolicyStep
+from rt2_ros.policy.instructions import validate_instruction
+
+
+class State(str, Enum):
+    """What the runner is doing; the first word of every /rt2/policy_status line."""
+
+    NO_COMMAND = "no_command"  # nothing to do until a command arrives
+    NO_IMAGE = "no_image"  # a command, but no camera frame yet
+    WAITING_FOR_IMAGE = "waiting_for_image"  # the freshest frame has been acted on already
+    STALE_IMAGE = "stale_image"  # the freshest frame is older than max_image_age
+    NO_PRIVILEGED_STATE = "no_privileged_state"  # the scripted backend has no sim ground truth yet
+    BAD_IMAGE = "bad_image"  # the freshest frame could not be converted
+    ERROR = "error"  # the policy raised; nothing published for that step
+    ACTING = "acting"  # an action was published
+    DONE = "done"  # the episode ended (terminate or max_episode_steps); idle until the next command
+
+
+@dataclass
+class RunnerConfig:
+    max_image_age: float = 0.5  # s between a frame's capture stamp and the moment it is acted on
+    max_episode_steps: int = 0  # actions per episode; 0 = unlimited (until terminate or a new command)
+
+    def __post_init__(self) -> None:
+        if not self.max_image_age > 0:
+            raise ValueError(f"max_image_age {self.max_image_age}; expected > 0 s")
+        if self.max_episode_steps < 0:
+            raise ValueError(f"max_episode_steps {self.max_episode_steps}; expected >= 0 (0 = unlimited)")
+
+
+@dataclass
+class Frame:
+    stamp: float  # s, the image's header.stamp
+    message: Any  # the image as received, converted only when acted on
+
+
+class EpisodeRunner:
+    def __init__(self, policy: Policy, config: RunnerConfig) -> None:
+        self.policy, self.config = policy, config
+        self.instruction: str | None = None
+        self.episode = 0
+        self.steps = 0  # actions in the current episode
+        self.done_reason = ""
+        self.frame: Frame | None = None
+        self._acted_stamp: float | None = None  # stamp of the last frame acted on (or rejected as bad)
+        self.privileged_state: dict[str, Any] | None = None
+
+    def command(self, text: object) -> str:
+        """Start a new episode with this instruction; ValueError (and no change) if it is not a valid one."""
+        instruction = validate_instruction(text)
+        self.policy.reset()
+        self.instruction, self.episode, self.steps, self.done_reason = instruction, self.episode + 1, 0, ""
+        self._acted_stamp = None  # the freshest frame, if young enough, is the new episode's first observation
+        return instruction
+
+    def new_frame(self, stamp: float, message: Any) -> None:
+        self.frame = Frame(stamp, message)
+
+    def blocked(self, now: float) -> tuple[State, str] | None:
+        """Why no action can be computed now, or None when one can (on self.frame)."""
+        if self.instruction is None:
+            return State.NO_COMMAND, "no command yet: publish one on /rt2/command"
+        if self.done_reason:
+            return self.ended()
+        if self.frame is None:
+            return State.NO_IMAGE, "no image received on /camera/image_raw"
+        age = now - self.frame.stamp
+        if age > self.config.max_image_age:
+            return State.STALE_IMAGE, f"newest image is {age:.3f} s old (max_image_age {self.config.max_image_age} s)"
+        if self.frame.stamp == self._acted_stamp:
+            return State.WAITING_FOR_IMAGE, "waiting for a newer image than the last one acted on"
+        if self.policy.needs_privileged_state and self.privileged_state is None:
+            return State.NO_PRIVILEGED_STATE, "the scripted backend waits for /sim/privileged_state"
+        return None
+
+    def ended(self) -> tuple[State, str]:
+        return State.DONE, f"episode {self.episode} ended ({self.done_reason}); waiting for a new command"
+
+    def skip_frame(self) -> None:
+        """Do not try this frame again (it could not be converted)."""
+        if self.frame is not None:
+            self._acted_stamp = self.frame.stamp
+
+    def act(self, image: Any) -> PolicyStep:
+        """One policy step on the current frame, converted to `image` (H, W, 3) uint8 RGB by the caller.
+
+        The frame counts as used even if the policy raises, so a failing frame is not retried.
+        """
+        assert self.frame is not None and self.instruction is not None, "call blocked() first"
+        self._acted_stamp = self.frame.stamp
+        observation = Observation(image, self.instruction, self.frame.stamp, self.privileged_state)
+        step = self.policy.act(observation)
+        if not step.action.is_finite():
+            raise ValueError(f"the policy returned a non-finite action {step.action.to_vector().tolist()}")
+        self.steps += 1
+        if step.action.terminate:
+            self.done_reason = "the policy set terminate"
+        elif self.config.max_episode_steps and self.steps >= self.config.max_episode_steps:
+            self.done_reason = f"max_episode_steps {self.config.max_episode_steps} reached"
+        return step
