@@ -58,6 +58,7 @@ class ScriptedExpert:
         self._phase_index = 0
         self._steps_in_phase = 0
         self._grasp_yaw: float | None = None
+        self._gripper = 0.0  # the last gripper target sent
 
     def phases(self, state: PrivilegedState) -> tuple[str, ...]:
         kind = state.task.kind
@@ -69,13 +70,15 @@ class ScriptedExpert:
 
     def act(self, state: PrivilegedState) -> Action:
         phases = self.phases(state)
-        phase = phases[self._phase_index]
-        position, yaw, gripper, reached = self._waypoint(phase, state)
-        if reached and self._phase_index < len(phases) - 1:
+        index = self._phase_index
+        position, yaw, gripper, reached = self._waypoint(phases[index], state)
+        restarted = self._phase_index != index  # _waypoint went back to the approach
+        if reached and not restarted and index < len(phases) - 1:
             self._phase_index += 1
             self._steps_in_phase = 0
         else:
             self._steps_in_phase += 1
+        self._gripper = gripper
         return self._step_towards(state, position, yaw, gripper, terminate=state.success)
 
     # -- waypoints ---------------------------------------------------------------------------
@@ -117,7 +120,7 @@ class ScriptedExpert:
         if phase == "release":
             return ee, yaw, 0.0, self._steps_in_phase >= config.grasp_steps
         target = np.array([ee[0], ee[1], config.carry_height])  # retreat, hold
-        return target, yaw, state.gripper if phase == "hold" else 0.0, self._reached(state, target, yaw)
+        return target, yaw, self._gripper if phase == "hold" else 0.0, self._reached(state, target, yaw)
 
     def _push_waypoint(self, phase: str, state: PrivilegedState, yaw: float) -> tuple[np.ndarray, float, float, bool]:
         config = self.config
