@@ -80,7 +80,7 @@ class PolicyNode(Node):
         self.period = 1.0 / self.params["control_rate"]
         self.failures = 0
         self._lock = threading.Lock()  # guards the slots the subscriptions write
-        self._pending_command: str | None = None
+        self._pending_commands: list[str] = []  # every command counts (each is checked and logged)
         self._newest_image: Image | None = None
         self._newest_privileged: str | None = None
         self._last_act = 0.0  # time.monotonic() of the last policy step
@@ -111,7 +111,7 @@ class PolicyNode(Node):
 
     def on_command(self, message: String) -> None:
         with self._lock:
-            self._pending_command = message.data
+            self._pending_commands.append(message.data)
 
     def on_privileged_state(self, message: String) -> None:
         with self._lock:
@@ -151,10 +151,10 @@ class PolicyNode(Node):
 
     def take_inbox(self) -> None:
         with self._lock:
-            command, self._pending_command = self._pending_command, None
+            commands, self._pending_commands = self._pending_commands, []
             image, self._newest_image = self._newest_image, None
             privileged, self._newest_privileged = self._newest_privileged, None
-        if command is not None:
+        for command in commands:
             try:
                 instruction = self.runner.command(command)
                 self.get_logger().info(f"episode {self.runner.episode}: {instruction!r}")
