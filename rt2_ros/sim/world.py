@@ -106,7 +106,9 @@ class SimWorld:
         episode_seed = int(self._rng.integers(2**31)) if seed is None else seed
         rng = np.random.default_rng(episode_seed)
         model, data = self.model, self.data
+        now = data.time
         mujoco.mj_resetData(model, data)
+        data.time = now  # sim time never runs backwards (it may drive /clock)
         data.qpos[self._arm_qpos] = self.home
         data.ctrl[self._arm_actuators] = self.home
         data.qpos[self._finger_qpos] = self.finger_range[0]

@@ -1,6 +1,7 @@
 """sim_node over DDS: camera, joint states and ground truth go out; trajectories move the arm;
 bad commands are refused with a clear error while the sim keeps running; /sim/reset starts a new episode."""
 
+import itertools
 import math
 
 import numpy as np
@@ -9,6 +10,7 @@ from builtin_interfaces.msg import Duration
 from helpers import spin_until
 from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters
+from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64MultiArray, String
 from std_srvs.srv import Trigger
@@ -138,3 +140,18 @@ def test_sim_reset_starts_a_new_episode_of_the_task_asked_for(ros_node, node_pro
 
 def task_parameter(value: str) -> Parameter:
     return Parameter(name="task", value=ParameterValue(type=ParameterType.PARAMETER_STRING, string_value=value))
+
+
+def test_publish_clock_stamps_with_sim_time(ros_node, node_process):
+    node_process("sim_node", {"image_width": 64, "image_height": 64, "publish_clock": True})
+    clocks: list[Clock] = []
+    ros_node.create_subscription(Clock, "/clock", clocks.append, 10)
+    probe = Probe(ros_node)
+    probe.wait_subscribed()
+    assert spin_until(ros_node, lambda: len(clocks) > 20, 10)
+    seconds = [clock.clock.sec + clock.clock.nanosec * 1e-9 for clock in clocks]
+    assert all(later > earlier for earlier, later in itertools.pairwise(seconds))
+    # Sim time starts at 0 (the first episode begins after 0.3 s of settling), not at the wall clock's epoch.
+    stamp = probe.images[-1].header.stamp
+    assert 0.3 <= stamp.sec + stamp.nanosec * 1e-9 <= seconds[-1] + 0.5 < 600
+    assert parse(probe.states[-1]).stamp == pytest.approx(stamp.sec + stamp.nanosec * 1e-9, abs=1e-6)

@@ -53,6 +53,14 @@ def test_episodes_are_reproducible_from_the_seed():
     assert len({instruction for instruction, _ in first}) > 1
 
 
+def test_sim_time_keeps_running_across_resets(world):
+    world.reset()
+    world.advance(0.5)
+    before = world.time
+    world.reset()
+    assert world.time > before
+
+
 def test_reset_with_a_task_kind_and_seed(world):
     task = world.reset(TaskSpec("push"), seed=3)
     assert task.kind == "push" and task.direction in ("left", "right")
