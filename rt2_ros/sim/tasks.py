@@ -48,7 +48,10 @@ def sample_task(rng: np.random.Generator, objects: dict[str, ObjectState], spec:
     obj = str(rng.choice(blocks))
     target = direction = None
     if kind == "move_near":
-        target = str(rng.choice([name for name in blocks if name != obj]))
+        # A target already near the object would make the task solved before it starts.
+        others = [name for name in blocks if name != obj]
+        far = [name for name in others if planar_distance(objects[obj], objects[name]) > NEAR_DISTANCE + 0.05]
+        target = str(rng.choice(far)) if far else max(others, key=lambda n: planar_distance(objects[obj], objects[n]))
     elif kind == "put_in_bowl":
         target = str(rng.choice(bowls))
     elif kind == "push":
@@ -64,6 +67,11 @@ def sample_task(rng: np.random.Generator, objects: dict[str, ObjectState], spec:
         direction=direction,
         start=list(objects[obj].position),
     )
+
+
+def planar_distance(first: ObjectState, second: ObjectState) -> float:
+    """Distance between two objects' centres in the table plane."""
+    return float(np.linalg.norm(np.asarray(first.position[:2]) - np.asarray(second.position[:2])))
 
 
 def push_path_clear(objects: dict[str, ObjectState], name: str, direction: str, margin: float = 0.02) -> bool:
@@ -105,10 +113,10 @@ def is_success(state: PrivilegedState) -> bool:
         moved = (position[1] - task.start[1]) * PUSH_AXIS[str(task.direction)]
         return bool(moved >= PUSH_DISTANCE and resting(obj))
     target = state.objects[str(task.target)]
-    planar_distance = float(np.linalg.norm(position[:2] - np.asarray(target.position[:2])))
+    distance = planar_distance(obj, target)
     if task.kind == "move_near":
-        return planar_distance <= NEAR_DISTANCE and resting(obj) and released(state)
+        return distance <= NEAR_DISTANCE and resting(obj) and released(state)
     # put_in_bowl: inside the bowl's rim, resting on its floor, let go.
     inner_radius = target.half_size[0] - obj.half_size[0]
     resting_in_bowl = position[2] <= target.position[2] + BOWL_FLOOR + obj.half_size[2] + RESTING_TOLERANCE
-    return planar_distance <= inner_radius and bool(resting_in_bowl) and released(state)
+    return distance <= inner_radius and bool(resting_in_bowl) and released(state)

@@ -53,6 +53,12 @@ def test_episodes_are_reproducible_from_the_seed():
     assert len({instruction for instruction, _ in first}) > 1
 
 
+def test_no_task_is_solved_at_its_start(world):
+    for seed in range(40):
+        world.reset(seed=seed)
+        assert not world.privileged_state().success, world.task
+
+
 def test_sim_time_keeps_running_across_resets(world):
     world.reset()
     world.advance(0.5)
