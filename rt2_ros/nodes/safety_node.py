@@ -103,6 +103,7 @@ class SafetyNode(Node):
         values = declare_parameters(self, PARAMETERS)
         self.config = SafetyConfig(**values)
         self._lock = threading.Lock()
+        self._clock = self.get_clock()  # the node's clock (ROS time: follows /clock with use_sim_time)
         self._gate = SafetyGate(self.config, self._now())
         self._published_status: GateStatus | None = None
 
@@ -128,7 +129,7 @@ class SafetyNode(Node):
         )
 
     def _now(self) -> float:
-        return self.get_clock().now().nanoseconds * 1e-9
+        return self._clock.now().nanoseconds * 1e-9
 
     def _on_action(self, message: EndEffectorDelta) -> None:
         stamp = message.header.stamp.sec + message.header.stamp.nanosec * 1e-9

@@ -21,8 +21,8 @@ def message_from_action(action: Action, stamp: Time, frame_id: str) -> EndEffect
     message = EndEffectorDelta()
     message.header.stamp = stamp
     message.header.frame_id = frame_id
-    message.translation.x, message.translation.y, message.translation.z = (float(v) for v in action.translation)
-    message.rotation.x, message.rotation.y, message.rotation.z = (float(v) for v in action.rotation)
+    message.translation.x, message.translation.y, message.translation.z = action.translation.tolist()
+    message.rotation.x, message.rotation.y, message.rotation.z = action.rotation.tolist()
     message.gripper = float(action.gripper)
     message.terminate = bool(action.terminate)
     return message

@@ -122,12 +122,14 @@ class SafetyGate:
 
     def process(self, action: Action, stamp: float, frame_id: str, now: float) -> Decision:
         """Check and clamp one incoming action (stamp = its header.stamp, now = the clock)."""
-        reason = self._rejection(action, stamp, frame_id, now)
+        # Plain floats from here on: a handful of scalars is cheaper in Python than in numpy.
+        translation, rotation = action.translation.tolist(), action.rotation.tolist()
+        reason = self._rejection(action, translation, rotation, stamp, frame_id, now)
         if reason:
             self._rejected += 1
             self._last_reason = reason
             return Decision(None, reason)
-        safe, changes = self._clamped_action(action)
+        safe, changes = self._clamped_action(action, translation, rotation)
         self._forwarded += 1
         self._last_forward_time = now
         self._last_valid_time = now
@@ -138,11 +140,13 @@ class SafetyGate:
             self._last_reason = "; ".join(changes)
         return Decision(safe, "; ".join(changes))
 
-    def _rejection(self, action: Action, stamp: float, frame_id: str, now: float) -> str:
+    def _rejection(
+        self, action: Action, translation: list[float], rotation: list[float], stamp: float, frame_id: str, now: float
+    ) -> str:
         config = self.config
         if self._estop_latched:
             return "rejected: e-stop latched (release /rt2/estop, then call /rt2/safety/reset)"
-        if not action.is_finite():
+        if not all(map(math.isfinite, (*translation, *rotation, action.gripper))):
             return f"rejected: non-finite value in action {action.to_vector().tolist()}"
         if frame_id and frame_id != config.base_frame:
             return f"rejected: action in frame '{frame_id}', expected '{config.base_frame}'"
@@ -155,7 +159,7 @@ class SafetyGate:
             )
         if age > config.max_action_age:
             return f"rejected: stale, header.stamp is {age:.3f} s old (> max_action_age {config.max_action_age} s)"
-        if self._position is None and any(action.translation != 0.0):
+        if self._position is None and any(value != 0.0 for value in translation):
             return "rejected: translation while the end-effector pose is unknown (no /rt2/ee_pose yet)"
         if self._last_forward_time is not None:
             interval = now - self._last_forward_time
@@ -168,10 +172,12 @@ class SafetyGate:
                 )
         return ""
 
-    def _clamped_action(self, action: Action) -> tuple[Action, list[str]]:
+    def _clamped_action(
+        self, action: Action, translation: list[float], rotation: list[float]
+    ) -> tuple[Action, list[str]]:
+        """The action within the limits (`translation` and `rotation` are changed in place), and what changed."""
         config = self.config
         changes: list[str] = []
-        translation = [float(value) for value in action.translation]
         for axis in range(3):
             value = translation[axis]
             translation[axis] = _clamp(value, config.max_translation_step)
@@ -179,7 +185,6 @@ class SafetyGate:
                 changes.append(f"translation.{AXES[axis]} {value:.4g} clamped to {translation[axis]:.4g}")
         if self._position is not None:
             self._clamp_to_workspace(translation, changes)
-        rotation = [float(value) for value in action.rotation]
         for axis in range(3):
             value = rotation[axis]
             wrapped = value if -math.pi <= value < math.pi else float(wrap_angle(value))
