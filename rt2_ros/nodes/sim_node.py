@@ -56,7 +56,7 @@ PARAMETERS = (
 )
 
 TICK_PERIOD = 0.01  # s of wall time between physics advances
-MAX_CATCH_UP = 0.05  # s of sim time one tick may advance (a stalled process does not race afterwards)
+MAX_CATCH_UP = 0.05  # s of wall time one tick may make up (a stalled process does not race afterwards)
 
 # /joint_states as robot drivers publish it: reliable, depth 10 (rclpy's default profile).
 JOINT_STATES = QoSProfile(depth=10)
@@ -98,7 +98,7 @@ class SimNode(Node):
 
     def tick(self) -> None:
         now = time.monotonic()
-        advance = min((now - self._last_wall) * self.params["real_time_factor"], MAX_CATCH_UP)
+        advance = min(now - self._last_wall, MAX_CATCH_UP) * self.params["real_time_factor"]
         self._last_wall = now
         if advance <= 0:
             return
