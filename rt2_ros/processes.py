@@ -70,6 +70,10 @@ class NodeProcess:
     def returncode(self) -> int | None:
         return None if self._process is None else self._process.poll()
 
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 

@@ -7,7 +7,8 @@ each moment hits both alike), and times each message from its header.stamp (set 
 publishing) to its arrival back here. The actions are fresh and within every limit, with an /rt2/ee_pose
 published, so the gate forwards them all: the numbers are the cost of the checks, not of a rejection.
 safety_node runs with max_rate 1000 Hz here (the deployment value of 30 Hz would reject this
-stream). Numbers only; nothing here asserts on time.
+stream), and with its topics remapped under /bench (REMAPS), so the benchmark's actions can never
+reach a live system on the same host. Numbers only; nothing here asserts on time.
 """
 
 import argparse
@@ -28,6 +29,18 @@ RATE_HZ = 200.0  # messages per second, alternating between the two paths (100 H
 PATHS = ("safety", "relay")
 BENCH_PARAMETERS = {"max_rate": 1000.0}  # everything else at the deployment defaults
 POSE = (0.45, 0.0, 0.25)  # the end effector in the middle of the default box
+# safety_node's names, remapped under /bench so that the benchmark's actions can never reach a
+# safety_node or arm of a live system that happens to share this host and domain.
+REMAPS = {
+    "/rt2/action": "/bench/rt2/action",
+    "/rt2/safe_action": "/bench/rt2/safe_action",
+    "/rt2/ee_pose": "/bench/rt2/ee_pose",
+    "/rt2/estop": "/bench/rt2/estop",
+    "/rt2/safety_status": "/bench/rt2/safety_status",
+    "/rt2/safety/reset": "/bench/rt2/safety/reset",
+    "/diagnostics": "/bench/diagnostics",
+    "__node": "bench_safety_node",
+}
 TARGET_ADDED_P99_MS = 1.0
 TARGET_RATIO = 1.2
 
@@ -40,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     from rt2_ros.processes import NodeProcess
 
     with tempfile.TemporaryFile() as relay_log:
-        safety = NodeProcess("safety_node", BENCH_PARAMETERS, environment=environment).start()
+        remaps = [argument for name, to in REMAPS.items() for argument in ("-r", f"{name}:={to}")]
+        safety = NodeProcess("safety_node", BENCH_PARAMETERS, environment=environment, extra_ros_args=remaps).start()
         relay = subprocess.Popen(
             [sys.executable, "-u", "-m", "rt2_ros.bench.relay_node"],
             env=environment,
@@ -49,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             start_new_session=True,
         )
         try:
-            results = measure(count)
+            results = measure(count, {"safety": safety.pid, "relay": relay.pid})
         except RuntimeError as error:
             relay_log.seek(0)
             print(
@@ -101,16 +115,16 @@ class Bench:
         self.message_type = EndEffectorDelta
         self.inputs = {
             "relay": self.node.create_publisher(EndEffectorDelta, INPUT_TOPIC, ACTION),
-            "safety": self.node.create_publisher(EndEffectorDelta, "/rt2/action", ACTION),
+            "safety": self.node.create_publisher(EndEffectorDelta, REMAPS["/rt2/action"], ACTION),
         }
-        self.outputs = {"relay": OUTPUT_TOPIC, "safety": "/rt2/safe_action"}
+        self.outputs = {"relay": OUTPUT_TOPIC, "safety": REMAPS["/rt2/safe_action"]}
         self.latencies_ns: dict[str, list[int]] = {path: [] for path in self.inputs}
         for path, topic in self.outputs.items():
             self.node.create_subscription(
                 EndEffectorDelta, topic, lambda message, path=path: self._arrived(path, message), ACTION
             )
         self._status_qos = (SafetyStatus, LATCHED)
-        self.pose_publisher = self.node.create_publisher(PoseStamped, "/rt2/ee_pose", LATEST_STATE)
+        self.pose_publisher = self.node.create_publisher(PoseStamped, REMAPS["/rt2/ee_pose"], LATEST_STATE)
         self.pose_type = PoseStamped
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
@@ -135,13 +149,13 @@ class Bench:
         """
         statuses: list = []
         message_type, qos = self._status_qos
-        subscription = self.node.create_subscription(message_type, "/rt2/safety_status", statuses.append, qos)
+        subscription = self.node.create_subscription(message_type, REMAPS["/rt2/safety_status"], statuses.append, qos)
         deadline = time.monotonic() + 10.0
         while not statuses and time.monotonic() < deadline:
             time.sleep(0.02)
         self.node.destroy_subscription(subscription)
         if not statuses:
-            raise RuntimeError("no /rt2/safety_status from safety_node")
+            raise RuntimeError(f"no {REMAPS['/rt2/safety_status']} from safety_node")
         return statuses[-1].rejected
 
     def close(self) -> None:
@@ -201,7 +215,14 @@ class Bench:
         return {path: list(self.latencies_ns[path]) for path in paths}
 
 
-def measure(count: int) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used, all its threads (DDS's included); Linux /proc."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stream:
+        fields = stream.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(count: int, pids: dict[str, int]) -> dict:
     bench = Bench()
     try:
         bench.wait_connected()
@@ -213,7 +234,9 @@ def measure(count: int) -> dict:
         if not bench.latencies_ns["safety"]:
             raise RuntimeError("safety_node forwarded none of the warm-up actions")
         rejected_before = bench.rejected()
+        cpu_before = {path: cpu_seconds(pid) for path, pid in pids.items()}
         latencies = bench.interleaved(PATHS, count)
+        cpu = {path: cpu_seconds(pid) - cpu_before[path] for path, pid in pids.items()}
         rejected = bench.rejected() - rejected_before
     finally:
         bench.close()
@@ -223,6 +246,7 @@ def measure(count: int) -> dict:
             raise RuntimeError(f"no message came back through the {path} path")
         milliseconds = np.asarray(values, dtype=float) / 1e6  # (n,)
         results[f"{path}_received"] = len(values)
+        results[f"{path}_cpu_us_per_message"] = cpu[path] / count * 1e6
         results[f"{path}_p50_ms"] = float(np.percentile(milliseconds, 50))
         results[f"{path}_p99_ms"] = float(np.percentile(milliseconds, 99))
     results["added_p50_ms"] = results["safety_p50_ms"] - results["relay_p50_ms"]
@@ -256,14 +280,15 @@ def gate_cost_us(iterations: int) -> float:
 def print_table(results: dict) -> None:
     sent = results["sent_per_path"]
     print(
-        f"safety benchmark: /rt2/action -> /rt2/safe_action vs a plain relay, loopback DDS, "
+        f"safety benchmark: /rt2/action -> /rt2/safe_action (remapped under /bench) vs a plain relay, loopback DDS, "
         f"{results['rate_hz'] / len(PATHS):.0f} Hz per path, {sent} messages per path, {results['cpu_cores']} CPU cores"
     )
-    print(f"  {'path':<30} {'received':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"  {'path':<30} {'received':>11} {'p50 ms':>8} {'p99 ms':>8} {'node CPU us/msg':>16}")
     for path, name in (("relay", "plain relay node"), ("safety", "safety_node (all checks)")):
         print(
-            f"  {name:<30} {results[f'{path}_received']:>5}/{sent:<4} "
-            f"{results[f'{path}_p50_ms']:>8.3f} {results[f'{path}_p99_ms']:>8.3f}"
+            f"  {name:<30} {results[f'{path}_received']:>5}/{sent:<5} "
+            f"{results[f'{path}_p50_ms']:>8.3f} {results[f'{path}_p99_ms']:>8.3f} "
+            f"{results[f'{path}_cpu_us_per_message']:>16.0f}"
         )
     added_p99, ratio = results["added_p99_ms"], results["p99_ratio"]
     verdict = "met" if added_p99 <= TARGET_ADDED_P99_MS and ratio <= TARGET_RATIO else "NOT met"

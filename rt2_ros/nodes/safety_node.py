@@ -55,8 +55,6 @@ PARAMETERS = (
     ),
 )
 
-# Worst-case delay between command_timeout expiring and the hold going out.
-MAX_WATCHDOG_PERIOD = 0.05
 STATUS_PERIOD = 1.0
 
 
@@ -116,8 +114,9 @@ class SafetyNode(Node):
         self.create_subscription(PoseStamped, "/rt2/ee_pose", self._on_pose, LATEST_STATE, callback_group=inputs)
         self.create_subscription(Bool, "/rt2/estop", self._on_estop, COMMAND, callback_group=inputs)
         self.create_service(Trigger, "/rt2/safety/reset", self._on_reset, callback_group=inputs)
-        watchdog_period = min(MAX_WATCHDOG_PERIOD, self.config.command_timeout / 4)
-        self.create_timer(watchdog_period, self._on_watchdog, callback_group=timers)
+        # Fires command_timeout after the last forwarded action (each one restarts it), then every
+        # command_timeout: the hold goes out on time without polling the gate at a high rate.
+        self._watchdog = self.create_timer(self.config.command_timeout, self._on_watchdog, callback_group=timers)
         self.create_timer(STATUS_PERIOD, self._on_status_timer, callback_group=timers)
         with self._lock:
             self._publish_status(force=True)
@@ -140,6 +139,7 @@ class SafetyNode(Node):
                 self._safe_action.publish(
                     message_from_action(decision.action, message.header.stamp, self.config.base_frame)
                 )
+                self._watchdog.reset()
             self._publish_status()
         # One call site per severity: rclpy refuses a severity change between calls from one line.
         if decision.rejected:
