@@ -102,7 +102,7 @@ def test_home_pose_points_the_gripper_down_over_the_table():
     assert tool_axis == pytest.approx([0.0, 0.0, -1.0], abs=1e-6)
 
 
-def test_scene_camera_looks_down_at_the_table_from_behind_the_arm():
+def test_scene_camera_looks_down_at_the_table_from_beside_the_shoulder():
     scene = cameras()["scene_camera"]
     assert scene.link == "scene_camera_link" and scene.optical_frame == "scene_camera_optical_frame"
     assert 0.5 < scene.horizontal_fov < 2.0 and scene.width > 0 and scene.height > 0
@@ -110,7 +110,8 @@ def test_scene_camera_looks_down_at_the_table_from_behind_the_arm():
     data = model.createData()
     pin.framesForwardKinematics(model, data, pin.neutral(model))
     optical = data.oMf[model.getFrameId(scene.optical_frame)]
-    assert optical.translation[0] < 0 and optical.translation[2] > 0.5  # behind and above the base
+    # Not in front of the base, off to the side of the arm's plane, and above the shoulder.
+    assert optical.translation[0] <= 0 and abs(optical.translation[1]) > 0.3 and optical.translation[2] > 0.5
     # The optical axis (z) hits the table inside the reach box.
     axis = optical.rotation[:, 2]
     hit = optical.translation - axis * optical.translation[2] / axis[2]
