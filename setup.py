@@ -10,6 +10,17 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 
+def data_files() -> list[tuple[str, list[str]]]:
+    """config/, urdf/, launch/ into <prefix>/share/rt2_ros/ (found by rt2_ros.resources)."""
+    root = Path(__file__).parent
+    folders = sorted({path.parent for name in ("config", "urdf", "launch") for path in (root / name).rglob("*.*")})
+    return [
+        (f"share/rt2_ros/{folder.relative_to(root)}", [str(p.relative_to(root)) for p in sorted(folder.glob("*.*"))])
+        for folder in folders
+        if "__pycache__" not in folder.parts
+    ]
+
+
 def requirements(name: str) -> list[str]:
     lines = (Path(__file__).parent / "requirements" / name).read_text().splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
@@ -25,6 +36,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["rt2_ros", "rt2_ros.*"], exclude=["rt2_ros.msg", "rt2_ros.msg.*"]),
     package_data={"rt2_ros": ["py.typed"]},
+    data_files=data_files(),
     install_requires=requirements("base.txt"),
     extras_require={"dev": requirements("dev.txt")},
     entry_points={

@@ -1,11 +1,14 @@
 """Find the package's data folders (config/, urdf/, launch/) wherever rt2_ros is installed.
 
-Two layouts exist. A pip or editable install of this checkout runs the modules from the source
+Three layouts exist. An editable install of this checkout runs the modules from the source
 tree, where the data folders sit beside the package (the repository root, marked by package.xml).
 A colcon install copies the modules into site-packages and the data folders into
-`share/rt2_ros/`, which ament_index_python finds through AMENT_PREFIX_PATH.
+`share/rt2_ros/`, which ament_index_python finds through AMENT_PREFIX_PATH. A plain
+`pip install` (a training server without ROS) puts the data folders into
+`<sys.prefix>/share/rt2_ros/` (setup.py's data_files), the same layout under the Python prefix.
 """
 
+import sys
 from pathlib import Path
 
 PACKAGE_NAME = "rt2_ros"
@@ -37,7 +40,8 @@ def resource_path(*parts: str) -> Path:
     """
     if not parts:
         raise ValueError("resource_path needs at least one path component, e.g. resource_path('config')")
-    roots = [root for root in (_source_root(), _share_directory()) if root is not None]
+    pip_share = Path(sys.prefix) / "share" / PACKAGE_NAME
+    roots = [root for root in (_source_root(), _share_directory(), pip_share) if root is not None]
     for root in roots:
         candidate = root.joinpath(*parts)
         if candidate.exists():

@@ -1,4 +1,4 @@
-"""resource_path finds data folders in a checkout and in a colcon (ament) install."""
+"""resource_path finds data folders in a checkout, a colcon (ament) install and a pip install."""
 
 import pytest
 
@@ -33,3 +33,13 @@ def test_falls_back_to_the_ament_share_directory(tmp_path, monkeypatch):
     installed.write_text("x: 1\n")
     monkeypatch.setenv("AMENT_PREFIX_PATH", str(tmp_path))
     assert resource_path("config", "only_in_install.yaml") == installed
+
+
+def test_falls_back_to_the_pip_data_files_under_sys_prefix(tmp_path, monkeypatch):
+    # the layout setup.py's data_files give a plain pip install: <prefix>/share/rt2_ros/<data>
+    installed = tmp_path / "share" / "rt2_ros" / "config" / "only_in_pip_install.yaml"
+    installed.parent.mkdir(parents=True)
+    installed.write_text("x: 1\n")
+    monkeypatch.setattr("sys.prefix", str(tmp_path))
+    monkeypatch.delenv("AMENT_PREFIX_PATH", raising=False)
+    assert resource_path("config", "only_in_pip_install.yaml") == installed
