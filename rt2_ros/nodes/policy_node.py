@@ -139,13 +139,17 @@ class PolicyNode(Node):
             self.runner.skip_frame()
             self.fail(State.BAD_IMAGE, f"image rejected: {error}")
             return
+        started = time.perf_counter()
         try:
             step = self.runner.act(pixels)
         except Exception as error:  # any backend failure: report it, publish nothing, keep running
             self.fail(State.ERROR, f"policy step failed: {type(error).__name__}: {error}")
             return
+        policy_ms = (time.perf_counter() - started) * 1e3
         self.publish(step, image_message.header)
-        self.set_status(State.ACTING, f"episode {self.runner.episode} step {self.runner.steps}")
+        self.set_status(
+            State.ACTING, f"episode {self.runner.episode} step {self.runner.steps}, policy {policy_ms:.1f} ms"
+        )
         if self.runner.done_reason:
             self.set_status(*self.runner.ended())
 
@@ -174,18 +178,11 @@ class PolicyNode(Node):
     # -- output -------------------------------------------------------------------------------------
 
     def publish(self, step: PolicyStep, header: Header) -> None:
-        out_header = Header(stamp=header.stamp, frame_id=self.params["base_frame"])
-        if step.tokens:
-            tokens = ActionTokens(
-                header=out_header, instruction=self.runner.instruction, scheme=self.runner.policy.token_scheme
-            )
-            tokens.tokens = [int(token) for token in step.tokens]
-            self.tokens_publisher.publish(tokens)
-        action = EndEffectorDelta(
-            header=out_header, gripper=float(step.action.gripper), terminate=step.action.terminate
+        tokens, action = output_messages(
+            step, header, self.params["base_frame"], self.runner.instruction, self.runner.policy.token_scheme
         )
-        action.translation.x, action.translation.y, action.translation.z = (float(v) for v in step.action.translation)
-        action.rotation.x, action.rotation.y, action.rotation.z = (float(v) for v in step.action.rotation)
+        if tokens is not None:
+            self.tokens_publisher.publish(tokens)
         self.action_publisher.publish(action)
 
     def fail(self, state: State, reason: str) -> None:
@@ -206,6 +203,21 @@ class PolicyNode(Node):
             self._status = text
         if not every_time:
             self.get_logger().info(f"nothing published: {text}", throttle_duration_sec=LOG_THROTTLE)
+
+
+def output_messages(
+    step: PolicyStep, image_header: Header, base_frame: str, instruction: str, scheme: str
+) -> tuple[ActionTokens | None, EndEffectorDelta]:
+    """The messages of one step, stamped with the image's capture time; no ActionTokens when there are no tokens."""
+    header = Header(stamp=image_header.stamp, frame_id=base_frame)
+    tokens = None
+    if step.tokens:
+        tokens = ActionTokens(header=header, instruction=instruction, scheme=scheme)
+        tokens.tokens = [int(token) for token in step.tokens]
+    action = EndEffectorDelta(header=header, gripper=float(step.action.gripper), terminate=step.action.terminate)
+    action.translation.x, action.translation.y, action.translation.z = (float(v) for v in step.action.translation)
+    action.rotation.x, action.rotation.y, action.rotation.z = (float(v) for v in step.action.rotation)
+    return tokens, action
 
 
 def main(args: list[str] | None = None) -> int:

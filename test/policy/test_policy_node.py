@@ -38,7 +38,9 @@ class CameraAndUser:
         self.commands = node.create_publisher(String, "/rt2/command", QoSProfile(depth=10))
         node.create_subscription(EndEffectorDelta, "/rt2/action", self.actions.append, ACTION)
         node.create_subscription(ActionTokens, "/rt2/action_tokens", self.tokens.append, ACTION)
-        node.create_subscription(String, "/rt2/policy_status", lambda m: self.statuses.append(m.data), LATCHED)
+        # every status line, not just the latest: a deep queue on this side (the node's writer is LATCHED)
+        history = QoSProfile(depth=100, reliability=LATCHED.reliability, durability=LATCHED.durability)
+        node.create_subscription(String, "/rt2/policy_status", lambda m: self.statuses.append(m.data), history)
 
     def wait_until(self, condition, timeout: float = 15.0) -> bool:
         return spin_until(self.node, condition, timeout)

@@ -1,0 +1,220 @@
+"""`rt2-ros bench policy`: where the time of one policy step goes, on this machine.
+
+CPU (default): a random checkpoint (`rt2-ros random-checkpoint`, 224 px, 196 image tokens) through the hf
+backend. In process: per-stage latency of one step (image conversion, preprocessing, model, decoding,
+publish). Then policy_node as its own process on loopback DDS, its topics remapped under /bench so nothing
+reaches a live system: a frame is published stamped just before sending, and the time from that stamp to
+the /rt2/action it produces is taken, one frame at a time. ROS overhead, per frame = that latency minus
+the bare policy step (preprocessing + model + decoding) as the node timed it for that frame (it reports
+it in its `acting:` status line): transport of the image, conversion, scheduling and publishing.
+
+`--gpu`: the OpenVLA-7B-shaped comparison of rt2_ros.bench.policy_gpu (plain transformers `generate` vs
+our decoding, same run); `--gpu --tiny` runs it with tiny shapes on whatever device is there (a smoke test).
+Numbers only; nothing here asserts on time.
+"""
+
+import argparse
+import json
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_SHAPE = (224, 224, 3)  # the sim camera's default frame
+INSTRUCTION = "pick up the red block"
+CONTROL_RATE = 100.0  # Hz: a frame never waits long for the loop; frames are sent one at a time anyway
+REMAPS = ("/camera/image_raw", "/rt2/command", "/rt2/action", "/rt2/action_tokens", "/rt2/policy_status")
+
+
+def run(args: argparse.Namespace) -> int:
+    if getattr(args, "gpu", False):
+        from rt2_ros.bench.policy_gpu import run as run_gpu
+
+        return run_gpu(args)
+    from rt2_ros.local_dds import use_loopback
+    from rt2_ros.policy.hf.random_checkpoint import write_random_checkpoint
+
+    use_loopback()
+    quick = bool(getattr(args, "quick", False))
+    with tempfile.TemporaryDirectory(prefix="rt2_bench_policy_") as folder:
+        checkpoint = write_random_checkpoint(Path(folder) / "random")
+        results = stage_latencies(checkpoint, 20 if quick else 200)
+        results.update(end_to_end(checkpoint, 20 if quick else 200))
+    results["cpu_cores"] = os.cpu_count()
+    print_table(results)
+    if getattr(args, "json", None):
+        with open(args.json, "w", encoding="utf-8") as stream:
+            json.dump({"policy": results}, stream, indent=2)
+    return 0
+
+
+def percentiles(name: str, milliseconds: list[float]) -> dict[str, float]:
+    return {
+        f"{name}_p50_ms": float(np.percentile(milliseconds, 50)),
+        f"{name}_p99_ms": float(np.percentile(milliseconds, 99)),
+    }
+
+
+def stage_latencies(checkpoint: Path, iterations: int) -> dict:
+    """Each stage of one step timed in this process, with a real publisher for the publish stage."""
+    import rclpy
+    from std_msgs.msg import Header
+
+    from rt2_ros.msg import ActionTokens, EndEffectorDelta
+    from rt2_ros.nodes.policy_node import output_messages
+    from rt2_ros.policy.base import Observation, PolicyStep
+    from rt2_ros.policy.hf.configuration_hf import HFPolicyConfig
+    from rt2_ros.policy.hf.modeling_hf import HFPolicy
+    from rt2_ros.ros.image_conversion import image_to_rgb, rgb_to_image
+    from rt2_ros.ros.qos import ACTION
+
+    policy = HFPolicy(HFPolicyConfig(checkpoint))
+    rng = np.random.default_rng(0)
+    frames = [rgb_to_image(rng.integers(0, 256, size=IMAGE_SHAPE, dtype=np.uint8)) for _ in range(4)]
+    rclpy.init()
+    node = rclpy.create_node("rt2_bench_policy_stages")
+    tokens_publisher = node.create_publisher(ActionTokens, "/bench/rt2/action_tokens", ACTION)
+    action_publisher = node.create_publisher(EndEffectorDelta, "/bench/rt2/action", ACTION)
+    stages: dict[str, list[float]] = {name: [] for name in ("convert", "preprocess", "model", "decode", "publish")}
+    step_ms: list[float] = []
+    try:
+        for index in range(iterations + 3):  # 3 warm-up steps
+            message = frames[index % len(frames)]
+            times = [time.perf_counter()]
+            image = image_to_rgb(message)
+            times.append(time.perf_counter())
+            inputs = policy.preprocess(Observation(image, INSTRUCTION, 0.0))
+            times.append(time.perf_counter())
+            tokens = policy.infer(inputs)
+            times.append(time.perf_counter())
+            action = policy.decode(tokens)
+            times.append(time.perf_counter())
+            token_message, action_message = output_messages(
+                PolicyStep(tokens, action), Header(), "base_link", INSTRUCTION, policy.token_scheme
+            )
+            tokens_publisher.publish(token_message)
+            action_publisher.publish(action_message)
+            times.append(time.perf_counter())
+            if index >= 3:
+                for name, start, end in zip(stages, times, times[1:], strict=False):
+                    stages[name].append((end - start) * 1e3)
+                step_ms.append((times[4] - times[1]) * 1e3)
+    finally:
+        node.destroy_node()
+        rclpy.shutdown()
+    results: dict = {"image": "x".join(map(str, IMAGE_SHAPE)), "iterations": iterations}
+    for name, values in stages.items():
+        results.update(percentiles(name, values))
+    results.update(percentiles("policy_step", step_ms))
+    return results
+
+
+def end_to_end(checkpoint: Path, count: int) -> dict:
+    """Camera stamp -> /rt2/action latency through policy_node in its own process, one frame at a time."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.qos import QoSProfile
+    from sensor_msgs.msg import Image
+    from std_msgs.msg import String
+
+    from rt2_ros.msg import EndEffectorDelta
+    from rt2_ros.processes import NodeProcess
+    from rt2_ros.ros.image_conversion import rgb_to_image
+    from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, SENSOR_DATA
+
+    remaps = [argument for topic in REMAPS for argument in ("-r", f"{topic}:=/bench{topic}")]
+    parameters = {"backend": "hf", "model_path": str(checkpoint), "control_rate": CONTROL_RATE}
+    rclpy.init()
+    node = rclpy.create_node("rt2_bench_policy_probe")
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    arrivals: list[tuple[float, EndEffectorDelta]] = []
+    statuses: list[str] = []
+    acting = re.compile(r"^acting: .*, policy ([0-9.]+) ms$")
+    node.create_subscription(
+        EndEffectorDelta,
+        "/bench/rt2/action",
+        lambda m: arrivals.append((node.get_clock().now().nanoseconds, m)),
+        ACTION,
+    )
+    # every status line, not just the latest: a deep queue on the reader's side (the writer is LATCHED)
+    status_history = QoSProfile(depth=100, reliability=LATCHED.reliability, durability=LATCHED.durability)
+    node.create_subscription(String, "/bench/rt2/policy_status", lambda m: statuses.append(m.data), status_history)
+    images = node.create_publisher(Image, "/bench/camera/image_raw", SENSOR_DATA)
+    commands = node.create_publisher(String, "/bench/rt2/command", COMMAND)
+    frame = rgb_to_image(np.random.default_rng(1).integers(0, 256, size=IMAGE_SHAPE, dtype=np.uint8))
+
+    def spin_until(condition, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not condition():
+            executor.spin_once(timeout_sec=0.01)
+        return condition()
+
+    latencies: list[float] = []
+    node_steps: list[float] = []
+    lost = 0
+    with NodeProcess("policy_node", parameters, extra_ros_args=remaps) as process:
+        try:
+            if not spin_until(lambda: bool(statuses) and commands.get_subscription_count() > 0, 120.0):
+                raise RuntimeError(f"policy_node did not start:\n{process.output()[-2000:]}")
+            commands.publish(String(data=INSTRUCTION))
+            spin_until(lambda: statuses[-1].startswith("no_image"), 5.0)
+            for index in range(count + 3):  # 3 warm-up frames
+                arrivals.clear()
+                seen = len(statuses)
+                stamp = node.get_clock().now()
+                frame.header.stamp = stamp.to_msg()
+                images.publish(frame)
+
+                def acted(seen: int = seen) -> list[re.Match]:
+                    return [match for status in statuses[seen:] if (match := acting.match(status))]
+
+                if not spin_until(lambda: bool(arrivals) and bool(acted()), 2.0):
+                    lost += 1  # sensor-data QoS is best effort: a frame may be dropped on the way
+                    if lost > max(3, count // 10):
+                        raise RuntimeError(
+                            f"{lost} frames got no action ({statuses[-5:]}):\n{process.output()[-2000:]}"
+                        )
+                    continue
+                match = acted()[0]
+                if index >= 3:
+                    latencies.append((arrivals[0][0] - stamp.nanoseconds) * 1e-6)
+                    node_steps.append(float(match.group(1)))
+                time.sleep(2.0 / CONTROL_RATE)  # let the rate limit pass: the next frame is acted on at arrival
+        finally:
+            node.destroy_node()
+            rclpy.shutdown()
+    overheads = [latency - step for latency, step in zip(latencies, node_steps, strict=True)]
+    return {
+        **percentiles("stamp_to_action", latencies),
+        **percentiles("node_policy_step", node_steps),
+        **percentiles("ros_overhead", overheads),
+        "frames": count,
+        "frames_lost": lost,
+    }
+
+
+def print_table(results: dict) -> None:
+    cores = results["cpu_cores"]
+    print(f"policy step, hf backend, random checkpoint, {results['image']} rgb8 frames, CPU ({cores} cores)")
+    print(f"{'stage':<34}{'p50 ms':>10}{'p99 ms':>10}")
+    rows = [
+        ("image conversion", "convert"),
+        ("preprocessing", "preprocess"),
+        ("model (7 action tokens)", "model"),
+        ("decoding (tokens -> action)", "decode"),
+        ("publish (ActionTokens + action)", "publish"),
+        ("bare policy step (pre+model+dec)", "policy_step"),
+        ("policy_node: camera stamp -> action", "stamp_to_action"),
+        ("policy_node: its policy step", "node_policy_step"),
+        ("policy_node: ROS overhead", "ros_overhead"),
+    ]
+    for label, key in rows:
+        print(f"{label:<34}{results[f'{key}_p50_ms']:>10.2f}{results[f'{key}_p99_ms']:>10.2f}")
+    print(
+        f"({results['iterations']} in-process steps; {results['frames']} frames sent one at a time through "
+        f"policy_node over DDS, {results['frames_lost']} lost on the best-effort camera topic)"
+    )
