@@ -13,6 +13,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", choices=[*TARGETS, "all"])
     parser.add_argument("--quick", action="store_true", help="fewer iterations (smoke run)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--gpu", action="store_true", help="policy: the OpenVLA-7B-shaped GPU comparison")
+    parser.add_argument("--tiny", action="store_true", help="policy --gpu: tiny shapes (a smoke run, CPU is fine)")
 
 
 def run(args: argparse.Namespace) -> int:
