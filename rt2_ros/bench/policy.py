@@ -4,9 +4,10 @@ CPU (default): a random checkpoint (`rt2-ros random-checkpoint`, 224 px, 196 ima
 backend. In process: per-stage latency of one step (image conversion, preprocessing, model, decoding,
 publish). Then policy_node as its own process on loopback DDS, its topics remapped under /bench so nothing
 reaches a live system: a frame is published stamped just before sending, and the time from that stamp to
-the /rt2/action it produces is taken, one frame at a time. ROS overhead, per frame = that latency minus
-the bare policy step (preprocessing + model + decoding) as the node timed it for that frame (it reports
-it in its `acting:` status line): transport of the image, conversion, scheduling and publishing.
+the /rt2/action it produces is taken, one frame at a time. The node reports, per frame, in its `acting:`
+status line, the image's age when its policy step started and that step's duration (preprocessing +
+model + decoding); so each frame's latency splits into image delivery (DDS, conversion, scheduling), the
+policy step, and publishing + delivery of the action. ROS overhead = latency minus the policy step.
 
 `--gpu`: the OpenVLA-7B-shaped comparison of rt2_ros.bench.policy_gpu (plain transformers `generate` vs
 our decoding, same run); `--gpu --tiny` runs it with tiny shapes on whatever device is there (a smoke test).
@@ -133,7 +134,7 @@ def end_to_end(checkpoint: Path, count: int) -> dict:
     executor.add_node(node)
     arrivals: list[tuple[float, EndEffectorDelta]] = []
     statuses: list[str] = []
-    acting = re.compile(r"^acting: .*, policy ([0-9.]+) ms$")
+    acting = re.compile(r"^acting: .*, image age ([0-9.]+) ms, policy ([0-9.]+) ms$")
     node.create_subscription(
         EndEffectorDelta,
         "/bench/rt2/action",
@@ -155,6 +156,7 @@ def end_to_end(checkpoint: Path, count: int) -> dict:
 
     latencies: list[float] = []
     node_steps: list[float] = []
+    image_ages: list[float] = []
     lost = 0
     with NodeProcess("policy_node", parameters, extra_ros_args=remaps) as process:
         try:
@@ -182,15 +184,19 @@ def end_to_end(checkpoint: Path, count: int) -> dict:
                 match = acted()[0]
                 if index >= 3:
                     latencies.append((arrivals[0][0] - stamp.nanoseconds) * 1e-6)
-                    node_steps.append(float(match.group(1)))
+                    image_ages.append(float(match.group(1)))
+                    node_steps.append(float(match.group(2)))
                 time.sleep(2.0 / CONTROL_RATE)  # let the rate limit pass: the next frame is acted on at arrival
         finally:
             node.destroy_node()
             rclpy.shutdown()
     overheads = [latency - step for latency, step in zip(latencies, node_steps, strict=True)]
+    action_delivery = [overhead - age for overhead, age in zip(overheads, image_ages, strict=True)]
     return {
         **percentiles("stamp_to_action", latencies),
+        **percentiles("image_delivery", image_ages),
         **percentiles("node_policy_step", node_steps),
+        **percentiles("action_delivery", action_delivery),
         **percentiles("ros_overhead", overheads),
         "frames": count,
         "frames_lost": lost,
@@ -209,8 +215,10 @@ def print_table(results: dict) -> None:
         ("publish (ActionTokens + action)", "publish"),
         ("bare policy step (pre+model+dec)", "policy_step"),
         ("policy_node: camera stamp -> action", "stamp_to_action"),
-        ("policy_node: its policy step", "node_policy_step"),
-        ("policy_node: ROS overhead", "ros_overhead"),
+        ("  image delivery (DDS, scheduling)", "image_delivery"),
+        ("  policy step (in the node)", "node_policy_step"),
+        ("  publish + action delivery", "action_delivery"),
+        ("  ROS overhead (all but the step)", "ros_overhead"),
     ]
     for label, key in rows:
         print(f"{label:<34}{results[f'{key}_p50_ms']:>10.2f}{results[f'{key}_p99_ms']:>10.2f}")

@@ -139,6 +139,7 @@ class PolicyNode(Node):
             self.runner.skip_frame()
             self.fail(State.BAD_IMAGE, f"image rejected: {error}")
             return
+        image_age_ms = (self.get_clock().now().nanoseconds * 1e-9 - self.runner.frame.stamp) * 1e3
         started = time.perf_counter()
         try:
             step = self.runner.act(pixels)
@@ -148,7 +149,9 @@ class PolicyNode(Node):
         policy_ms = (time.perf_counter() - started) * 1e3
         self.publish(step, image_message.header)
         self.set_status(
-            State.ACTING, f"episode {self.runner.episode} step {self.runner.steps}, policy {policy_ms:.1f} ms"
+            State.ACTING,
+            f"episode {self.runner.episode} step {self.runner.steps}, image age {image_age_ms:.1f} ms, "
+            f"policy {policy_ms:.1f} ms",
         )
         if self.runner.done_reason:
             self.set_status(*self.runner.ended())
