@@ -224,7 +224,8 @@ def output_messages(
 
 
 def main(args: list[str] | None = None) -> int:
-    return run_node(PolicyNode, args)
+    # Two threads: one for the subscriptions, one for inference (its own callback group); more only add overhead.
+    return run_node(PolicyNode, args, threads=2)
 
 
 if __name__ == "__main__":
