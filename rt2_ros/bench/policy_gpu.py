@@ -143,11 +143,29 @@ def run(args: argparse.Namespace) -> int:
     if device == "cpu" and not tiny:
         print("rt2-ros bench policy --gpu: no CUDA device here; run it on a GPU, or add --tiny for a CPU smoke run")
         return 2
-    compile = device == "cuda"  # compiling on a CPU takes minutes and proves nothing about the GPU path
     shapes = TINY if tiny else OPENVLA_7B
     dtype = model_dtype(device)
     vision, language_model = build(shapes, device, dtype)
-    vocab_size = shapes.llama["vocab_size"] - (64 if not tiny else 0)  # OpenVLA: 32064 padded, 32000 real ids
+    compile = device == "cuda"  # compiling on a CPU takes minutes and proves nothing about the GPU path
+    try:
+        timings, tokens = measure(vision, language_model, shapes, device, dtype, compile, quick)
+    except Exception as error:  # torch.compile on a torch/transformers pair this was not run with
+        if not compile:
+            raise
+        print(f"compiled paths failed ({type(error).__name__}: {error}); measuring them uncompiled instead")
+        compile = False
+        timings, tokens = measure(vision, language_model, shapes, device, dtype, compile, quick)
+    results = summarise(timings, tokens, shapes, device, dtype, language_model, compile)
+    print_table(results)
+    if getattr(args, "json", None):
+        with open(args.json, "w", encoding="utf-8") as stream:
+            json.dump({"policy_gpu": results}, stream, indent=2)
+    return 0
+
+
+def measure(vision, language_model, shapes, device, dtype, compile, quick) -> tuple[dict, dict]:
+    """Per path: vision and language-model milliseconds per timed step, and the tokens of each step."""
+    vocab_size = shapes.llama["vocab_size"] - (64 if shapes is OPENVLA_7B else 0)  # OpenVLA: 32064 padded, 32000 ids
     first_id = vocab_size - NUM_BINS
     fast_vision = torch.compile(vision) if compile else vision
     decoders = {
@@ -182,15 +200,10 @@ def run(args: argparse.Namespace) -> int:
                     timings[name]["vision"].append((middle - start) * 1e3)
                     timings[name]["language"].append((end - middle) * 1e3)
                     tokens[name].append(step_tokens.tolist())
-    results = summarise(timings, tokens, shapes, device, dtype, language_model, compile, steps)
-    print_table(results)
-    if getattr(args, "json", None):
-        with open(args.json, "w", encoding="utf-8") as stream:
-            json.dump({"policy_gpu": results}, stream, indent=2)
-    return 0
+    return timings, tokens
 
 
-def summarise(timings, tokens, shapes, device, dtype, language_model, compile, steps) -> dict:
+def summarise(timings, tokens, shapes, device, dtype, language_model, compile) -> dict:
     name = torch.cuda.get_device_name() if device == "cuda" else "CPU"
     results: dict = {
         "device": name,
@@ -200,7 +213,7 @@ def summarise(timings, tokens, shapes, device, dtype, language_model, compile, s
         "attention": language_model.config._attn_implementation,
         "compiled": compile,
         "torch": torch.__version__,
-        "steps": steps,
+        "steps": len(tokens["plain"]),
     }
     for path, parts in timings.items():
         total = np.add(parts["vision"], parts["language"])

@@ -16,8 +16,8 @@ class HFPolicyConfig:
     device: str = "cpu"  # cpu | cuda | cuda:N
     # Key of dataset_statistics.json to un-normalise with; '' picks the only one (an error if there are several).
     unnorm_key: str = ""
-    # Run the checkpoint's own Python code (auto_map in config.json), e.g. the released OpenVLA-7B. Off unless
-    # the user sets it: that code runs with the node's rights.
+    # Run the checkpoint's own Python code (auto_map in config.json). Off unless the user sets it: that code runs
+    # with the node's rights. Such checkpoints decode with 'generate' only.
     trust_remote_code: bool = False
     # Accept pickle (*.bin) weights when no *.safetensors exist. Loading a pickle can execute code; off by default.
     allow_pickle_weights: bool = False
