@@ -160,3 +160,11 @@ def test_cuda_without_a_gpu_is_refused(checkpoint):
 def test_config_rejects_bad_values(field, value, complaint):
     with pytest.raises(ValueError, match=complaint):
         HFPolicyConfig(Path("/nowhere"), **{field: value})
+
+
+@pytest.mark.slow
+def test_compiled_static_decoding_gives_the_same_tokens(checkpoint, policies):
+    compiled = HFPolicy(HFPolicyConfig(checkpoint, decoding="static", compile=True))  # ~15 s of compiling on CPU
+    for observation in observations(4):
+        inputs = policies["generate"].preprocess(observation)
+        assert compiled.infer(inputs) == policies["generate"].infer(inputs)

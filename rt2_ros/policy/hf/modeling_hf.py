@@ -93,7 +93,9 @@ class ActionDecoder:
             raise ValueError(f"decoding {mode!r} needs a built-in transformers model (model.model); use generate")
         self.model, self.first_id, self.num_bins, self.mode = model, first_id, num_bins, mode
         # transformers renamed `past_key_values` to `cache` in 5.2x; accept either.
-        self.cache_keyword = "cache" if _accepts(model.forward, "cache") else "past_key_values"
+        base = getattr(model, "model", model)
+        self.cache_keyword = "cache" if _accepts(base.forward, "cache") else "past_key_values"
+        self.compiled = compile
         self.pad_id = int(getattr(model.generation_config, "pad_token_id", None) or 0)
         self._cache: StaticCache | None = None
         self._cache_length = 0
@@ -153,7 +155,9 @@ class ActionDecoder:
         tokens = [self._restricted_argmax(hidden)]  # each (1, 1)
         for index in range(1, NUM_ACTION_TOKENS):
             position = positions[:, prompt_length + index - 1 : prompt_length + index]  # (1, 1)
-            tokens.append(self._decode_step(tokens[-1].clone(), position))
+            if self.compiled:  # a new CUDA-graph step: the previous replay's output buffer may be reused
+                torch.compiler.cudagraph_mark_step_begin()
+            tokens.append(self._decode_step(tokens[-1], position).clone())  # clone: outlive the graph's buffer
         return torch.cat(tokens, dim=1)[0]  # (7,)
 
     def parallel(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
