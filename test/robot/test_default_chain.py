@@ -4,7 +4,7 @@ working chain: actions on /rt2/action move the simulated arm by those deltas."""
 import numpy as np
 import pytest
 from geometry_msgs.msg import PoseStamped
-from helpers import spin_for, spin_until
+from helpers import spin_for, spin_until, wait_for_links
 from rt2_ros.msg import EndEffectorDelta
 
 from rt2_ros.ros.qos import ACTION, LATEST_STATE
@@ -25,7 +25,9 @@ def test_actions_move_the_simulated_arm(ros_node, node_process):
         return "\n".join(process.output()[-1500:] for process in processes)
 
     assert spin_until(ros_node, lambda: poses and actions.get_subscription_count() > 0, 60), logs()
-    spin_for(ros_node, 1.0)  # the arm settles at home
+    chain = ["/rt2/safe_action", "/rt2/ee_pose", "/joint_states", "/arm_controller/joint_trajectory"]
+    assert wait_for_links(ros_node, chain, 60), logs()
+    spin_for(ros_node, 1.0)  # the arm settles at home; the links found above match pairwise meanwhile
     start = poses[-1].pose.position
 
     for _ in range(STEPS):
