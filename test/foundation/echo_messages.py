@@ -7,7 +7,6 @@ import sys
 
 import rclpy
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-
 from rt2_ros.msg import ActionTokens, EndEffectorDelta, SafetyStatus
 
 

@@ -10,7 +10,6 @@ import pytest
 from builtin_interfaces.msg import Time
 from helpers import spin_until
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-
 from rt2_ros.msg import ActionTokens, EndEffectorDelta, SafetyStatus
 
 pytestmark = pytest.mark.ros
