@@ -13,7 +13,7 @@ Two schemes, both batched over any leading shape (..., D):
   (so ids vocab_size - num_bins and vocab_size - num_bins + 1 decode alike), then un-normalises.
   OpenVLA's datasets store the gripper as 1 = open, 0 = closed, while rt2_ros uses 0 = open, 1 = closed:
   `gripper_open_is_one` (default True) converts between them. With no terminate token, an OpenVLA
-  policy never ends an episode by itself (see docs/actions.md).
+  policy never ends an episode by itself (see README.md, "Actions and action tokens").
 
 Tokens come back as int64 arrays; bad tokens (wrong count, out of range, not integers) and
 non-finite actions raise a ValueError naming the position, the dimension and the value.

@@ -9,11 +9,12 @@
 """
 
 import argparse
-import json
 import os
 import time
 
 import numpy as np
+
+from rt2_ros.bench import write_json
 
 BOX_MIN, BOX_MAX = np.array([0.20, -0.40, 0.01]), np.array([0.70, 0.40, 0.50])
 
@@ -81,7 +82,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'kinematics':<24}{'value':>14}")
     for name, value in results.items():
         print(f"{name:<24}{value:>14.4g}")
-    if getattr(args, "json", None):
-        with open(args.json, "w", encoding="utf-8") as stream:
-            json.dump({"kinematics": results}, stream, indent=2)
+    write_json(args, "kinematics", results)
     return 0

@@ -15,7 +15,6 @@ Numbers only; nothing here asserts on time.
 """
 
 import argparse
-import json
 import os
 import re
 import tempfile
@@ -23,6 +22,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from rt2_ros.bench import write_json
 
 IMAGE_SHAPE = (224, 224, 3)  # the sim camera's default frame
 INSTRUCTION = "pick up the red block"
@@ -46,9 +47,7 @@ def run(args: argparse.Namespace) -> int:
         results.update(end_to_end(checkpoint, 20 if quick else 200))
     results["cpu_cores"] = os.cpu_count()
     print_table(results)
-    if getattr(args, "json", None):
-        with open(args.json, "w", encoding="utf-8") as stream:
-            json.dump({"policy": results}, stream, indent=2)
+    write_json(args, "policy", results)
     return 0
 
 

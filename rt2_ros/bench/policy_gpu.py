@@ -18,7 +18,6 @@ Numbers only; nothing here asserts on time.
 """
 
 import argparse
-import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ import torch
 from torch import nn
 from transformers import Dinov2Config, Dinov2Model, LlamaConfig, LlamaForCausalLM, SiglipVisionConfig, SiglipVisionModel
 
+from rt2_ros.bench import write_json
 from rt2_ros.policy.hf.modeling_hf import NUM_ACTION_TOKENS, ActionDecoder, model_dtype
 
 NUM_BINS = 256
@@ -157,9 +157,7 @@ def run(args: argparse.Namespace) -> int:
         timings, tokens = measure(vision, language_model, shapes, device, dtype, compile, quick)
     results = summarise(timings, tokens, shapes, device, dtype, language_model, compile)
     print_table(results)
-    if getattr(args, "json", None):
-        with open(args.json, "w", encoding="utf-8") as stream:
-            json.dump({"policy_gpu": results}, stream, indent=2)
+    write_json(args, "policy_gpu", results)
     return 0
 
 

@@ -12,7 +12,6 @@ reach a live system on the same host. Numbers only; nothing here asserts on time
 """
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -23,6 +22,7 @@ import time
 
 import numpy as np
 
+from rt2_ros.bench import write_json
 from rt2_ros.local_dds import loopback_environment, use_loopback
 
 RATE_HZ = 200.0  # messages per second, alternating between the two paths (100 Hz each)
@@ -79,9 +79,7 @@ def run(args: argparse.Namespace) -> int:
     results["cpu_cores"] = os.cpu_count()
     results["load_average_1min"] = os.getloadavg()[0]
     print_table(results)
-    if getattr(args, "json", None):
-        with open(args.json, "w", encoding="utf-8") as stream:
-            json.dump({"safety": results}, stream, indent=2)
+    write_json(args, "safety", results)
     return 0
 
 

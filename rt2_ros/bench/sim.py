@@ -7,10 +7,10 @@ nothing here asserts on time.
 """
 
 import argparse
-import json
 import os
 import time
 
+from rt2_ros.bench import write_json
 from rt2_ros.robot.description import ARM_JOINTS
 
 CONTROL_PERIOD = 0.1  # s (10 Hz control)
@@ -48,9 +48,7 @@ def run(args: argparse.Namespace) -> int:
         world.close()
     results["cpu_cores"] = os.cpu_count()
     print_table(results)
-    if getattr(args, "json", None):
-        with open(args.json, "w", encoding="utf-8") as stream:
-            json.dump({"sim": results}, stream, indent=2)
+    write_json(args, "sim", results)
     return 0
 
 

@@ -8,51 +8,33 @@ from rclpy.qos import (
     qos_profile_sensor_data,
 )
 
+
+def _reliable(depth: int, durability: DurabilityPolicy = DurabilityPolicy.VOLATILE) -> QoSProfile:
+    return QoSProfile(
+        depth=depth, history=HistoryPolicy.KEEP_LAST, reliability=ReliabilityPolicy.RELIABLE, durability=durability
+    )
+
+
 # Cameras: only the freshest frame matters and a late frame is worse than a lost one, so
 # best effort with a shallow queue (the standard sensor-data profile, depth 5).
 SENSOR_DATA = qos_profile_sensor_data
 
 # Commands from people and tools (`ros2 topic pub --once` publishes reliable/volatile,
 # depth 10 by default): reliable so a one-shot command is not lost.
-COMMAND = QoSProfile(
-    depth=10,
-    history=HistoryPolicy.KEEP_LAST,
-    reliability=ReliabilityPolicy.RELIABLE,
-    durability=DurabilityPolicy.VOLATILE,
-)
+COMMAND = _reliable(10)
 
 # Actions and trajectories: every one matters for the arm and the safety counters, so
 # reliable; depth 10 absorbs a short burst without blocking the publisher.
-ACTION = QoSProfile(
-    depth=10,
-    history=HistoryPolicy.KEEP_LAST,
-    reliability=ReliabilityPolicy.RELIABLE,
-    durability=DurabilityPolicy.VOLATILE,
-)
+ACTION = _reliable(10)
 
 # Status that a late joiner must see at once (e.g. the safety gate's state, which changes
 # rarely): transient local keeps the last message for subscribers that join later.
-LATCHED = QoSProfile(
-    depth=1,
-    history=HistoryPolicy.KEEP_LAST,
-    reliability=ReliabilityPolicy.RELIABLE,
-    durability=DurabilityPolicy.TRANSIENT_LOCAL,
-)
+LATCHED = _reliable(1, DurabilityPolicy.TRANSIENT_LOCAL)
 
 # The current end-effector pose: only the newest matters, but it gates translations in
 # the safety node, so it is sent reliably.
-LATEST_STATE = QoSProfile(
-    depth=1,
-    history=HistoryPolicy.KEEP_LAST,
-    reliability=ReliabilityPolicy.RELIABLE,
-    durability=DurabilityPolicy.VOLATILE,
-)
+LATEST_STATE = _reliable(1)
 
 # /diagnostics: what ROS's diagnostic_updater publishes with (reliable, volatile, depth 1), so
 # diagnostic_aggregator, rqt_runtime_monitor and `ros2 topic echo` see it as from any driver.
-DIAGNOSTICS = QoSProfile(
-    depth=1,
-    history=HistoryPolicy.KEEP_LAST,
-    reliability=ReliabilityPolicy.RELIABLE,
-    durability=DurabilityPolicy.VOLATILE,
-)
+DIAGNOSTICS = _reliable(1)
