@@ -102,12 +102,12 @@ class PolicyNode(Node):
         self.tokens_publisher = self.create_publisher(ActionTokens, "/rt2/action_tokens", ACTION)
         self.status_publisher = self.create_publisher(String, "/rt2/policy_status", LATCHED)
         inference = MutuallyExclusiveCallbackGroup()
-        self.frame_arrived = self.create_guard_condition(self.on_frame_arrived, callback_group=inference)
+        self.frame_arrived = self.create_guard_condition(self.step_if_due, callback_group=inference)
         self.create_subscription(Image, "/camera/image_raw", self.on_image, SENSOR_DATA)
         self.create_subscription(String, "/rt2/command", self.on_command, COMMAND)
         if policy.needs_privileged_state:
             self.create_subscription(String, "/sim/privileged_state", self.on_privileged_state, LATEST_STATE)
-        self.create_timer(self.period, self.control_step, callback_group=inference)
+        self.create_timer(self.period, self.step_if_due, callback_group=inference)
         self.set_status(State.NO_COMMAND, "no command yet: publish one on /rt2/command")
         self.get_logger().info(
             f"policy_node ready: backend {self.params['backend']}, {self.params['control_rate']} Hz, "
@@ -131,8 +131,12 @@ class PolicyNode(Node):
 
     # -- the control loop (inference callback group) ---------------------------------------------
 
-    def on_frame_arrived(self) -> None:
-        """Act at once on a new frame unless that would exceed control_rate (the timer picks it up then)."""
+    def step_if_due(self) -> None:
+        """The timer and each new frame call this: act unless that would exceed control_rate.
+
+        A frame acts at once when the loop is free; the timer catches a frame that came too early.
+        Both paths share the one rate check, so two actions are never closer than ~1/control_rate.
+        """
         if time.monotonic() - self._last_act >= 0.95 * self.period:
             self.control_step()
 
