@@ -37,9 +37,9 @@ def test_scripted_expert_solves_an_episode_over_dds(ros_node, node_process):
         ros_node, lambda: states and command.get_subscription_count() > 0 and reset.service_is_ready(), 90
     )
     assert ready, "\n".join(f"--- {node.name}\n{node.output()[-1500:]}" for node in nodes)
+    episode = parse(states[-1]).episode  # before the reset: the new episode's state may arrive with its reply
     future = reset.call_async(Trigger.Request())
     assert spin_until(ros_node, future.done, 10)
-    episode = parse(states[-1]).episode
     assert spin_until(ros_node, lambda: parse(states[-1]).episode > episode, 10)
     command.publish(String(data=future.result().message))
     start = time.monotonic()
