@@ -6,6 +6,7 @@ command is not published into the void.
 """
 
 import argparse
+import sys
 import time
 
 HELP = "publish a language command on /rt2/command (like ros2 topic pub --once)"
@@ -23,7 +24,11 @@ def run(args: argparse.Namespace) -> int:
     from rt2_ros.policy.instructions import validate_instruction
     from rt2_ros.ros.qos import COMMAND
 
-    instruction = validate_instruction(args.instruction)
+    try:
+        instruction = validate_instruction(args.instruction)
+    except ValueError as error:
+        print(f"rt2-ros command: {error}", file=sys.stderr)
+        return 2
     rclpy.init()
     try:
         node = rclpy.create_node("rt2_command")
