@@ -24,7 +24,7 @@ from rt2_ros.control.settings import ArmSettings
 from rt2_ros.msg import EndEffectorDelta
 from rt2_ros.ros.conversions import action_from_message
 from rt2_ros.ros.parameters import ParameterSpec, declare_parameters
-from rt2_ros.ros.qos import ACTION, LATEST_STATE
+from rt2_ros.ros.qos import ACTION, JOINT_STATES, LATEST_STATE
 from rt2_ros.ros.runner import run_node
 
 DEFAULTS = ArmSettings()
@@ -78,7 +78,7 @@ class ArmControllerNode(Node):
         self._last_pose_time = -math.inf  # time.monotonic() of the last /rt2/ee_pose
         self.create_subscription(EndEffectorDelta, "/rt2/safe_action", self._on_action, ACTION)
         # Default QoS (reliable, depth 10), as joint_state_broadcaster publishes.
-        self.create_subscription(JointState, "/joint_states", self._on_joint_state, 10)
+        self.create_subscription(JointState, "/joint_states", self._on_joint_state, JOINT_STATES)
         self.get_logger().info(
             f"arm controller up: backend {backend_name}, {self.settings.ee_frame} in {self.settings.base_frame}, "
             f"control period {self.settings.control_period} s, velocity scale {self.settings.velocity_scale}"

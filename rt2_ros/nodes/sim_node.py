@@ -22,7 +22,6 @@ from builtin_interfaces.msg import Time
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64MultiArray, Header, String
@@ -31,7 +30,7 @@ from trajectory_msgs.msg import JointTrajectory
 
 from rt2_ros.ros.image_conversion import rgb_to_image
 from rt2_ros.ros.parameters import ParameterSpec, check_value, declare_parameters
-from rt2_ros.ros.qos import ACTION, LATCHED, LATEST_STATE, SENSOR_DATA
+from rt2_ros.ros.qos import ACTION, JOINT_STATES, LATCHED, LATEST_STATE, SENSOR_DATA
 from rt2_ros.ros.runner import run_node
 from rt2_ros.sim.privileged import TASK_KINDS, serialise
 from rt2_ros.sim.scene import SceneConfig
@@ -57,9 +56,6 @@ PARAMETERS = (
 
 TICK_PERIOD = 0.01  # s of wall time between physics advances
 MAX_CATCH_UP = 0.05  # s of wall time one tick may make up (a stalled process does not race afterwards)
-
-# /joint_states as robot drivers publish it: reliable, depth 10 (rclpy's default profile).
-JOINT_STATES = QoSProfile(depth=10)
 
 
 class SimNode(Node):

@@ -38,3 +38,7 @@ LATEST_STATE = _reliable(1)
 # /diagnostics: what ROS's diagnostic_updater publishes with (reliable, volatile, depth 1), so
 # diagnostic_aggregator, rqt_runtime_monitor and `ros2 topic echo` see it as from any driver.
 DIAGNOSTICS = _reliable(1)
+
+# /joint_states as robot drivers (joint_state_broadcaster) publish it: rclpy's default profile,
+# reliable, volatile, depth 10, so the arm controller matches a real driver and sim_node alike.
+JOINT_STATES = _reliable(10)
