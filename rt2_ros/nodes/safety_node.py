@@ -231,7 +231,7 @@ def main(args: list[str] | None = None) -> int:
     # watchdog; the MultiThreadedExecutor's per-message thread handoff cost ~3x the CPU and a much
     # longer latency tail (rt2-ros bench safety). The callback groups and the lock keep the node
     # correct under a MultiThreadedExecutor too (e.g. in a component container).
-    return run_node(SafetyNode, args, threads=1)
+    return run_node(SafetyNode, args)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, Si
 from rclpy.node import Node
 
 
-def run_node(make_node: Callable[[], Node], args: Sequence[str] | None = None, threads: int = 4) -> int:
-    """Init rclpy, build the node, spin it on a MultiThreadedExecutor, shut down cleanly.
+def run_node(make_node: Callable[[], Node], args: Sequence[str] | None = None, threads: int = 1) -> int:
+    """Init rclpy, build the node, spin it, shut down cleanly.
 
-    `threads=1` spins a SingleThreadedExecutor instead: for nodes whose callbacks are all short
-    (safety_node), it has no thread handoff per message, which measured ~3x less CPU per message
-    and a far shorter latency tail than the MultiThreadedExecutor on 2 cores (`rt2-ros bench safety`).
+    `threads=1` (the default) spins a SingleThreadedExecutor: for nodes whose callbacks are all
+    short, it has no thread handoff per message, which measured ~3x less CPU per message and a far
+    shorter latency tail than the MultiThreadedExecutor on 2 cores (`rt2-ros bench safety`).
+    A node with a slow callback in a callback group of its own (policy_node's inference) asks for
+    more threads, so that callback never blocks the node's other callbacks.
 
     Returns a process exit code: 0 on Ctrl-C or external shutdown, 1 when the node could not
     be built (a bad parameter, missing weights...), with the reason on stderr, so a launch
@@ -27,8 +29,6 @@ def run_node(make_node: Callable[[], Node], args: Sequence[str] | None = None, t
         except (ValueError, FileNotFoundError, RuntimeError, ImportError) as error:
             print(f"[rt2_ros] cannot start: {error}", file=sys.stderr, flush=True)
             return 1
-        # Several threads so slow callbacks in their own callback group (inference) never
-        # block timers and subscriptions in the others (watchdog, status).
         executor = SingleThreadedExecutor() if threads == 1 else MultiThreadedExecutor(num_threads=threads)
         executor.add_node(node)
         executor.spin()

@@ -90,7 +90,7 @@ def test_sim_node_follows_trajectories_and_refuses_bad_ones(ros_node, node_proce
     probe.gripper.publish(Float64MultiArray(data=[0.5]))  # beyond the fingers' travel
     probe.gripper.publish(Float64MultiArray(data=[0.01, 0.01]))  # one joint, one value
     expected = [reason for _, _, reason in bad] + ["gripper command refused: finger position", "expected 1 value"]
-    assert spin_until(ros_node, lambda: all(reason in sim.output() for reason in expected), 10), sim.output()[-2000:]
+    assert spin_until(ros_node, lambda: all(reason in sim.output() for reason in expected), 30), sim.output()[-2000:]
 
     # Still running, still holding the last good target, and still following new ones.
     count = len(probe.joint_states)
