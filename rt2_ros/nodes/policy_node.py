@@ -31,6 +31,7 @@ from rt2_ros.policy.base import PolicyStep
 from rt2_ros.policy.episode import EpisodeRunner, RunnerConfig, State
 from rt2_ros.policy.factory import BACKENDS, PolicyConfig, make_policy
 from rt2_ros.policy.hf.configuration_hf import DECODING_MODES
+from rt2_ros.ros.conversions import seconds
 from rt2_ros.ros.image_conversion import ImageConversionError, image_to_rgb
 from rt2_ros.ros.parameters import ParameterSpec, declare_parameters
 from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, LATEST_STATE, SENSOR_DATA
@@ -72,10 +73,6 @@ PARAMETERS = (
 )
 
 LOG_THROTTLE = 2.0  # s between repeated "why nothing is published" logs
-
-
-def stamp_seconds(header: Header) -> float:
-    return header.stamp.sec + header.stamp.nanosec * 1e-9
 
 
 class PolicyNode(Node):
@@ -184,7 +181,7 @@ class PolicyNode(Node):
             except ValueError as error:
                 self.get_logger().error(f"command ignored: {error}")
         if image is not None:
-            self.runner.new_frame(stamp_seconds(image.header), image)
+            self.runner.new_frame(seconds(image.header.stamp), image)
         if privileged is not None:
             self.take_privileged_state(privileged)
 

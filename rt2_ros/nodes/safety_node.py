@@ -24,7 +24,7 @@ from std_msgs.msg import Bool
 from std_srvs.srv import Trigger
 
 from rt2_ros.msg import EndEffectorDelta, SafetyStatus
-from rt2_ros.ros.conversions import action_from_message, message_from_action
+from rt2_ros.ros.conversions import action_from_message, message_from_action, seconds
 from rt2_ros.ros.parameters import ParameterSpec, declare_parameters
 from rt2_ros.ros.qos import ACTION, COMMAND, DIAGNOSTICS, LATCHED, LATEST_STATE
 from rt2_ros.ros.runner import run_node
@@ -132,7 +132,7 @@ class SafetyNode(Node):
         return self._clock.now().nanoseconds * 1e-9
 
     def _on_action(self, message: EndEffectorDelta) -> None:
-        stamp = message.header.stamp.sec + message.header.stamp.nanosec * 1e-9
+        stamp = seconds(message.header.stamp)
         action = action_from_message(message)
         with self._lock:
             decision = self._gate.process(action, stamp, message.header.frame_id, self._now())

@@ -28,6 +28,7 @@ from std_msgs.msg import Float64MultiArray, Header, String
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
+from rt2_ros.ros.conversions import seconds
 from rt2_ros.ros.image_conversion import rgb_to_image
 from rt2_ros.ros.parameters import ParameterSpec, check_value, declare_parameters
 from rt2_ros.ros.qos import ACTION, JOINT_STATES, LATCHED, LATEST_STATE, SENSOR_DATA
@@ -119,7 +120,7 @@ class SimNode(Node):
             self.world.command_trajectory(
                 message.joint_names,
                 [list(point.positions) for point in message.points],
-                [point.time_from_start.sec + point.time_from_start.nanosec * 1e-9 for point in message.points],
+                [seconds(point.time_from_start) for point in message.points],
             )
         except ValueError as error:
             self.refuse(f"trajectory refused: {error}")
@@ -180,7 +181,7 @@ class SimNode(Node):
         self.image_publisher.publish(
             rgb_to_image(self.world.render(), Header(stamp=stamp, frame_id=self.params["camera_frame"]))
         )
-        state = self.world.privileged_state(stamp=stamp.sec + stamp.nanosec * 1e-9)
+        state = self.world.privileged_state(stamp=seconds(stamp))
         self.state_publisher.publish(String(data=serialise(state)))
         self.world.step_count += 1
 

@@ -1,9 +1,14 @@
 """rt2_ros messages ↔ the rclpy-free dataclasses the logic works on."""
 
-from builtin_interfaces.msg import Time
+from builtin_interfaces.msg import Duration, Time
 
 from rt2_ros.actions.action import Action
 from rt2_ros.msg import EndEffectorDelta
+
+
+def seconds(time: Time | Duration) -> float:
+    """A builtin_interfaces Time (a stamp) or Duration in seconds."""
+    return time.sec + time.nanosec * 1e-9
 
 
 def action_from_message(message: EndEffectorDelta) -> Action:
