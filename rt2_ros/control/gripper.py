@@ -8,15 +8,13 @@ required. The policy's gripper value (0 open .. 1 closed) maps linearly onto the
 range, by default the URDF limits of `gripper_joint`.
 """
 
-import xml.etree.ElementTree as ET
-
 from rclpy.node import Node
 from std_msgs.msg import Float64MultiArray
 
 from rt2_ros.control.delta_to_joints import finger_position
 from rt2_ros.control.distro import distro_interfaces
 from rt2_ros.control.settings import ArmSettings
-from rt2_ros.robot.description import urdf_xml
+from rt2_ros.robot.description import joint_range
 from rt2_ros.ros.parameters import ParameterSpec, declare_parameters
 from rt2_ros.ros.qos import ACTION
 
@@ -24,16 +22,8 @@ LOG_THROTTLE = 2.0  # s between repeats of the same warning
 RESEND_THRESHOLD = 1e-4  # m; an action goal is sent only when the finger target moves more than this
 
 
-def urdf_joint_range(joint: str) -> tuple[float, float]:
-    """(lower, upper) limit of `joint` in the project's URDF."""
-    element = ET.fromstring(urdf_xml("mock")).find(f"joint[@name='{joint}']/limit")
-    if element is None:
-        raise ValueError(f"joint {joint!r} has no <limit> in the URDF")
-    return float(element.attrib["lower"]), float(element.attrib["upper"])
-
-
 def parameter_specs(joint: str) -> tuple[ParameterSpec, ...]:
-    lower, upper = urdf_joint_range(joint)
+    lower, upper = joint_range(joint)
     return (
         ParameterSpec(
             "gripper_interface",

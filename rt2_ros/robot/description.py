@@ -53,6 +53,15 @@ def urdf_xml(mode: str = "mujoco") -> str:
 
 
 @functools.cache
+def joint_range(joint: str) -> tuple[float, float]:
+    """(lower, upper) limit of `joint` in the URDF."""
+    element = ET.fromstring(urdf_xml("mock")).find(f"joint[@name='{joint}']/limit")
+    if element is None:
+        raise ValueError(f"joint {joint!r} has no <limit> in the URDF")
+    return float(element.attrib["lower"]), float(element.attrib["upper"])
+
+
+@functools.cache
 def home_positions() -> dict[str, float]:
     """The ready pose (gripper down over the table) by joint name, from the ros2_control block."""
     root = ET.fromstring(urdf_xml("mock"))
