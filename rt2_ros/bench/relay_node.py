@@ -1,6 +1,6 @@
 """relay_node: the benchmark's baseline, a plain subscribe → publish relay with no checks.
 
-It runs exactly like safety_node (run_node with one thread, same QoS, same message type), so
+It runs exactly like safety_node (run_node, same QoS, same message type), so
 the difference between the two in `rt2-ros bench safety` is what the safety checks add.
 """
 
@@ -24,7 +24,7 @@ class RelayNode(Node):
 
 
 def main(args: list[str] | None = None) -> int:
-    return run_node(RelayNode, args, threads=1)  # as safety_node runs
+    return run_node(RelayNode, args)  # as safety_node runs
 
 
 if __name__ == "__main__":

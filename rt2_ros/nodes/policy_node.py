@@ -12,8 +12,8 @@ When it publishes nothing it says why: a latched /rt2/policy_status line `<state
 rt2_ros.policy.episode.State) and a throttled log. A bad image, a bad command or a failing policy step is
 logged and counted; the node keeps running.
 
-Inference runs in its own mutually exclusive callback group; the subscriptions only store the newest
-message under a lock, so a slow model never delays them.
+Inference runs on a thread of its own (rt2_ros.policy.pacing says why not in a callback group): the
+subscriptions only store the newest message under a lock and wake it, so a slow model never delays them.
 """
 
 import json
@@ -21,7 +21,6 @@ import sys
 import threading
 import time
 
-from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header, String
@@ -31,6 +30,7 @@ from rt2_ros.policy.base import PolicyStep
 from rt2_ros.policy.episode import EpisodeRunner, RunnerConfig, State
 from rt2_ros.policy.factory import BACKENDS, PolicyConfig, make_policy
 from rt2_ros.policy.hf.configuration_hf import DECODING_MODES
+from rt2_ros.policy.pacing import PacedWorker
 from rt2_ros.ros.conversions import seconds
 from rt2_ros.ros.image_conversion import ImageConversionError, image_to_rgb
 from rt2_ros.ros.parameters import ParameterSpec, declare_parameters
@@ -86,79 +86,72 @@ class PolicyNode(Node):
         self.runner = EpisodeRunner(
             policy, RunnerConfig(self.params["max_image_age"], self.params["max_episode_steps"])
         )
-        self.period = 1.0 / self.params["control_rate"]
         self.failures = 0
         self._lock = threading.Lock()  # guards the slots the subscriptions write
         self._pending_commands: list[str] = []  # every command counts (each is checked and logged)
         self._newest_image: Image | None = None
         self._newest_privileged: str | None = None
-        self._last_act = 0.0  # time.monotonic() of the last policy step
-        self._status = ""
+        self._status = ""  # the inference thread's, once it runs
 
         self.action_publisher = self.create_publisher(EndEffectorDelta, "/rt2/action", ACTION)
         self.tokens_publisher = self.create_publisher(ActionTokens, "/rt2/action_tokens", ACTION)
         self.status_publisher = self.create_publisher(String, "/rt2/policy_status", LATCHED)
-        inference = MutuallyExclusiveCallbackGroup()
-        self.frame_arrived = self.create_guard_condition(self.step_if_due, callback_group=inference)
+        self.inference = PacedWorker(self.control_step, 1.0 / self.params["control_rate"], self.on_step_error)
         self.create_subscription(Image, "/camera/image_raw", self.on_image, SENSOR_DATA)
         self.create_subscription(String, "/rt2/command", self.on_command, COMMAND)
         if policy.needs_privileged_state:
             self.create_subscription(String, "/sim/privileged_state", self.on_privileged_state, LATEST_STATE)
-        self.create_timer(self.period, self.step_if_due, callback_group=inference)
         self.set_status(State.NO_COMMAND, "no command yet: publish one on /rt2/command")
+        self.inference.start()
         self.get_logger().info(
             f"policy_node ready: backend {self.params['backend']}, {self.params['control_rate']} Hz, "
             f"max_image_age {self.params['max_image_age']} s"
         )
 
-    # -- subscriptions: store the newest message, nothing else -----------------------------------
+    def destroy_node(self) -> None:
+        self.inference.stop()  # no step may publish on a destroyed publisher
+        super().destroy_node()
+
+    # -- subscriptions: store the newest message and wake the inference thread, nothing else -------
 
     def on_image(self, message: Image) -> None:
         with self._lock:
             self._newest_image = message
-        self.frame_arrived.trigger()
+        self.inference.wake()
 
     def on_command(self, message: String) -> None:
         with self._lock:
             self._pending_commands.append(message.data)
+        self.inference.wake()
 
     def on_privileged_state(self, message: String) -> None:
         with self._lock:
             self._newest_privileged = message.data
 
-    # -- the control loop (inference callback group) ---------------------------------------------
+    # -- the control loop (the inference thread) --------------------------------------------------
 
-    def step_if_due(self) -> None:
-        """The timer and each new frame call this: act unless that would exceed control_rate.
-
-        A frame acts at once when the loop is free; the timer catches a frame that came too early.
-        Both paths share the one rate check, so two actions are never closer than ~1/control_rate.
-        """
-        if time.monotonic() - self._last_act >= 0.95 * self.period:
-            self.control_step()
-
-    def control_step(self) -> None:
+    def control_step(self) -> bool:
+        """Act on the freshest frame unless something blocks it; True when a frame was used (it counts for the rate)."""
         self.take_inbox()
         now = self.get_clock().now().nanoseconds * 1e-9
         blocked = self.runner.blocked(now)
         if blocked is not None:
             self.set_status(*blocked)
-            return
+            return False
         image_message = self.runner.frame.message
-        self._last_act = time.monotonic()
         try:
             pixels = image_to_rgb(image_message)
         except ImageConversionError as error:
             self.runner.skip_frame()
             self.fail(State.BAD_IMAGE, f"image rejected: {error}")
-            return
+            return True
         image_age_ms = (self.get_clock().now().nanoseconds * 1e-9 - self.runner.frame.stamp) * 1e3
         started = time.perf_counter()
         try:
             step = self.runner.act(pixels)
         except Exception as error:  # any backend failure: report it, publish nothing, keep running
             self.fail(State.ERROR, f"policy step failed: {type(error).__name__}: {error}")
-            return
+            return True
         policy_ms = (time.perf_counter() - started) * 1e3
         self.publish(step, image_message.header)
         self.set_status(
@@ -168,6 +161,12 @@ class PolicyNode(Node):
         )
         if self.runner.done_reason:
             self.set_status(*self.runner.ended())
+        return True
+
+    def on_step_error(self, error: Exception) -> None:
+        """An unexpected error outside the policy call (control_step handles those): log it and go on."""
+        if self.context.ok():  # at shutdown a publish may fail on the closing context: nothing to report
+            self.get_logger().error(f"control step failed: {type(error).__name__}: {error}")
 
     def take_inbox(self) -> None:
         with self._lock:
@@ -197,9 +196,9 @@ class PolicyNode(Node):
         tokens, action = output_messages(
             step, header, self.params["base_frame"], self.runner.instruction, self.runner.policy.token_scheme
         )
+        self.action_publisher.publish(action)  # first: the arm waits for it, the tokens are for inspection
         if tokens is not None:
             self.tokens_publisher.publish(tokens)
-        self.action_publisher.publish(action)
 
     def fail(self, state: State, reason: str) -> None:
         self.failures += 1
@@ -237,8 +236,7 @@ def output_messages(
 
 
 def main(args: list[str] | None = None) -> int:
-    # Two threads: one for the subscriptions, one for inference (its own callback group); more only add overhead.
-    return run_node(PolicyNode, args, threads=2)
+    return run_node(PolicyNode, args)
 
 
 if __name__ == "__main__":

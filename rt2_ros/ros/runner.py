@@ -4,18 +4,17 @@ import sys
 from collections.abc import Callable, Sequence
 
 import rclpy
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, SingleThreadedExecutor
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 
 
-def run_node(make_node: Callable[[], Node], args: Sequence[str] | None = None, threads: int = 1) -> int:
+def run_node(make_node: Callable[[], Node], args: Sequence[str] | None = None) -> int:
     """Init rclpy, build the node, spin it, shut down cleanly.
 
-    `threads=1` (the default) spins a SingleThreadedExecutor: for nodes whose callbacks are all
-    short, it has no thread handoff per message, which measured ~3x less CPU per message and a far
-    shorter latency tail than the MultiThreadedExecutor on 2 cores (`rt2-ros bench safety`).
-    A node with a slow callback in a callback group of its own (policy_node's inference) asks for
-    more threads, so that callback never blocks the node's other callbacks.
+    It spins a SingleThreadedExecutor: every rt2_ros callback is short, and with no thread handoff per
+    message it measured ~3x less CPU per message and a far shorter latency tail than rclpy's
+    MultiThreadedExecutor on 2 cores (`rt2-ros bench safety`). policy_node's slow work, inference, runs
+    on a thread of its own (rt2_ros.policy.pacing), not in an executor callback.
 
     Returns a process exit code: 0 on Ctrl-C or external shutdown, 1 when the node could not
     be built (a bad parameter, missing weights...), with the reason on stderr, so a launch
@@ -29,7 +28,7 @@ def run_node(make_node: Callable[[], Node], args: Sequence[str] | None = None, t
         except (ValueError, FileNotFoundError, RuntimeError, ImportError) as error:
             print(f"[rt2_ros] cannot start: {error}", file=sys.stderr, flush=True)
             return 1
-        executor = SingleThreadedExecutor() if threads == 1 else MultiThreadedExecutor(num_threads=threads)
+        executor = SingleThreadedExecutor()
         executor.add_node(node)
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
