@@ -31,10 +31,13 @@ class NodeProcess:
         environment: dict[str, str] | None = None,
         log_path: Path | None = None,
         extra_ros_args: list[str] | None = None,
+        module: str | None = None,
     ) -> None:
-        if name not in NODE_NAMES:
+        """`module`: run this module instead of rt2_ros.nodes.<name> (the benchmarks' baseline nodes)."""
+        if module is None and name not in NODE_NAMES:
             raise ValueError(f"unknown node {name!r}; expected one of {NODE_NAMES}")
         self.name = name
+        self.module = module or f"rt2_ros.nodes.{name}"
         self.parameters = dict(parameters or {})
         if environment is None:
             # Same domain as this process (tests and the demo set one with use_loopback), so the
@@ -49,7 +52,7 @@ class NodeProcess:
         self._params_file: Path | None = None
 
     def command(self) -> list[str]:
-        command = [sys.executable, "-u", "-m", f"rt2_ros.nodes.{self.name}", "--ros-args"]
+        command = [sys.executable, "-u", "-m", self.module, "--ros-args"]
         if self.parameters:
             handle, path = tempfile.mkstemp(prefix=f"rt2_{self.name}_", suffix=".yaml")
             with os.fdopen(handle, "w") as stream:

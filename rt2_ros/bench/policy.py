@@ -8,6 +8,9 @@ the /rt2/action it produces is taken, one frame at a time. The node reports, per
 status line, the image's age when its policy step started and that step's duration (preprocessing +
 model + decoding); so each frame's latency splits into image delivery (DDS, conversion, scheduling), the
 policy step, and publishing + delivery of the action. ROS overhead = latency minus the policy step.
+Each frame through policy_node is followed by one through rt2_ros.bench.image_echo_node, which publishes an
+action straight from its image callback: that baseline's round trip, measured in the same run, is what the
+machine's DDS and rclpy cost any node; "beyond the baseline" is what policy_node adds to it.
 
 `--gpu`: the OpenVLA-7B-shaped comparison of rt2_ros.bench.policy_gpu (plain transformers `generate` vs
 our decoding, same run); `--gpu --tiny` runs it with tiny shapes on whatever device is there (a smoke test).
@@ -113,13 +116,18 @@ def stage_latencies(checkpoint: Path, iterations: int) -> dict:
 
 
 def end_to_end(checkpoint: Path, count: int) -> dict:
-    """Camera stamp -> /rt2/action latency through policy_node in its own process, one frame at a time."""
+    """Camera stamp -> action latency through policy_node in its own process, one frame at a time.
+
+    Each policy_node frame is followed by one through image_echo_node (the baseline: an action published
+    straight from the image callback), so both see the machine's load of the same moment.
+    """
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
     from rclpy.qos import QoSProfile
     from sensor_msgs.msg import Image
     from std_msgs.msg import String
 
+    from rt2_ros.bench import image_echo_node
     from rt2_ros.msg import EndEffectorDelta
     from rt2_ros.processes import NodeProcess
     from rt2_ros.ros.image_conversion import rgb_to_image
@@ -131,19 +139,18 @@ def end_to_end(checkpoint: Path, count: int) -> dict:
     node = rclpy.create_node("rt2_bench_policy_probe")
     executor = SingleThreadedExecutor()
     executor.add_node(node)
-    arrivals: list[tuple[float, EndEffectorDelta]] = []
+    arrivals: list[int] = []  # arrival times (ns) of policy_node's actions
+    echoes: list[int] = []  # and of the baseline's
     statuses: list[str] = []
     acting = re.compile(r"^acting: .*, image age ([0-9.]+) ms, policy ([0-9.]+) ms$")
-    node.create_subscription(
-        EndEffectorDelta,
-        "/bench/rt2/action",
-        lambda m: arrivals.append((node.get_clock().now().nanoseconds, m)),
-        ACTION,
-    )
+    for topic, arrived in (("/bench/rt2/action", arrivals), (image_echo_node.ACTION_TOPIC, echoes)):
+        record = lambda _, arrived=arrived: arrived.append(node.get_clock().now().nanoseconds)  # noqa: E731
+        node.create_subscription(EndEffectorDelta, topic, record, ACTION)
     # every status line, not just the latest: a deep queue on the reader's side (the writer is LATCHED)
     status_history = QoSProfile(depth=100, reliability=LATCHED.reliability, durability=LATCHED.durability)
     node.create_subscription(String, "/bench/rt2/policy_status", lambda m: statuses.append(m.data), status_history)
     images = node.create_publisher(Image, "/bench/camera/image_raw", SENSOR_DATA)
+    echo_images = node.create_publisher(Image, image_echo_node.IMAGE_TOPIC, SENSOR_DATA)
     commands = node.create_publisher(String, "/bench/rt2/command", COMMAND)
     frame = rgb_to_image(np.random.default_rng(1).integers(0, 256, size=IMAGE_SHAPE, dtype=np.uint8))
 
@@ -153,56 +160,85 @@ def end_to_end(checkpoint: Path, count: int) -> dict:
             executor.spin_once(timeout_sec=0.01)
         return condition()
 
+    def send(publisher) -> int:
+        """Publish the frame stamped now; the stamp in ns."""
+        stamp = node.get_clock().now()
+        frame.header.stamp = stamp.to_msg()
+        publisher.publish(frame)
+        return stamp.nanoseconds
+
+    def started() -> bool:
+        return (
+            bool(statuses)
+            and commands.get_subscription_count() > 0
+            and echo_images.get_subscription_count() > 0
+            and node.count_publishers(image_echo_node.ACTION_TOPIC) > 0
+        )
+
     latencies: list[float] = []
     node_steps: list[float] = []
     image_ages: list[float] = []
-    lost = 0
-    with NodeProcess("policy_node", parameters, extra_ros_args=remaps) as process:
+    baseline_latencies: list[float] = []
+    lost = {"policy_node": 0, "baseline": 0}
+    policy = NodeProcess("policy_node", parameters, extra_ros_args=remaps)
+    baseline = NodeProcess("image_echo_node", module="rt2_ros.bench.image_echo_node")
+    with policy, baseline:
         try:
-            if not spin_until(lambda: bool(statuses) and commands.get_subscription_count() > 0, 120.0):
-                raise RuntimeError(f"policy_node did not start:\n{process.output()[-2000:]}")
+            if not spin_until(started, 120.0):
+                raise RuntimeError(f"policy_node or the baseline did not start:\n{policy.output()[-2000:]}")
             commands.publish(String(data=INSTRUCTION))
             spin_until(lambda: statuses[-1].startswith("no_image"), 5.0)
             for index in range(count + 3):  # 3 warm-up frames
                 arrivals.clear()
                 seen = len(statuses)
-                stamp = node.get_clock().now()
-                frame.header.stamp = stamp.to_msg()
-                images.publish(frame)
+                stamp = send(images)
 
                 def acted(seen: int = seen) -> list[re.Match]:
                     return [match for status in statuses[seen:] if (match := acting.match(status))]
 
-                if not spin_until(lambda: bool(arrivals) and bool(acted()), 2.0):
+                if spin_until(lambda: bool(arrivals) and bool(acted()), 2.0):
+                    if index >= 3:
+                        match = acted()[0]
+                        latencies.append((arrivals[0] - stamp) * 1e-6)
+                        image_ages.append(float(match.group(1)))
+                        node_steps.append(float(match.group(2)))
+                else:
                     # Sensor-data QoS is best effort: a frame may be dropped on the way, and on a
                     # loaded machine one may arrive too late to act on. Counted and reported; only a
                     # node that acts on fewer than half of the frames stops the benchmark.
-                    lost += 1
-                    if lost > max(3, count // 2):
+                    lost["policy_node"] += 1
+                    if lost["policy_node"] > max(3, count // 2):
                         raise RuntimeError(
-                            f"{lost} frames got no action ({statuses[-5:]}):\n{process.output()[-2000:]}"
+                            f"{lost['policy_node']} frames got no action ({statuses[-5:]}):\n{policy.output()[-2000:]}"
                         )
-                    continue
-                match = acted()[0]
-                if index >= 3:
-                    latencies.append((arrivals[0][0] - stamp.nanoseconds) * 1e-6)
-                    image_ages.append(float(match.group(1)))
-                    node_steps.append(float(match.group(2)))
+                echoes.clear()
+                stamp = send(echo_images)
+                if not spin_until(lambda: bool(echoes), 2.0):
+                    lost["baseline"] += 1
+                elif index >= 3:
+                    baseline_latencies.append((echoes[0] - stamp) * 1e-6)
                 time.sleep(2.0 / CONTROL_RATE)  # let the rate limit pass: the next frame is acted on at arrival
         finally:
             node.destroy_node()
             rclpy.shutdown()
     overheads = [latency - step for latency, step in zip(latencies, node_steps, strict=True)]
     action_delivery = [overhead - age for overhead, age in zip(overheads, image_ages, strict=True)]
-    return {
+    results = {
         **percentiles("stamp_to_action", latencies),
         **percentiles("image_delivery", image_ages),
         **percentiles("node_policy_step", node_steps),
         **percentiles("action_delivery", action_delivery),
         **percentiles("ros_overhead", overheads),
+        **percentiles("baseline_round_trip", baseline_latencies),
         "frames": count,
-        "frames_lost": lost,
+        "frames_lost": lost["policy_node"],
+        "baseline_frames_lost": lost["baseline"],
     }
+    for quantile in ("p50", "p99"):
+        results[f"ros_overhead_beyond_baseline_{quantile}_ms"] = (
+            results[f"ros_overhead_{quantile}_ms"] - results[f"baseline_round_trip_{quantile}_ms"]
+        )
+    return results
 
 
 def print_table(results: dict) -> None:
@@ -221,11 +257,14 @@ def print_table(results: dict) -> None:
         ("  policy step (in the node)", "node_policy_step"),
         ("  publish + action delivery", "action_delivery"),
         ("  ROS overhead (all but the step)", "ros_overhead"),
+        ("baseline: image in, action out", "baseline_round_trip"),
+        ("ROS overhead beyond the baseline", "ros_overhead_beyond_baseline"),
     ]
     for label, key in rows:
         print(f"{label:<34}{results[f'{key}_p50_ms']:>10.2f}{results[f'{key}_p99_ms']:>10.2f}")
     print(
         f"({results['iterations']} in-process steps; {results['frames']} frames sent one at a time through "
-        f"policy_node over DDS; {results['frames_lost']} got no action: dropped on the best-effort camera "
-        "topic or too late)"
+        "policy_node over DDS, each followed by one through the baseline (image_echo_node: an action published "
+        f"from the image callback); {results['frames_lost']} and {results['baseline_frames_lost']} of them got "
+        "no action: dropped on the best-effort camera topic or too late)"
     )

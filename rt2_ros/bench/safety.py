@@ -13,10 +13,7 @@ reach a live system on the same host. Numbers only; nothing here asserts on time
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -52,46 +49,27 @@ def run(args: argparse.Namespace) -> int:
     environment = loopback_environment(domain)
     from rt2_ros.processes import NodeProcess
 
-    with tempfile.TemporaryFile() as relay_log:
-        remaps = [argument for name, to in REMAPS.items() for argument in ("-r", f"{name}:={to}")]
-        safety = NodeProcess("safety_node", BENCH_PARAMETERS, environment=environment, extra_ros_args=remaps).start()
-        relay = subprocess.Popen(
-            [sys.executable, "-u", "-m", "rt2_ros.bench.relay_node"],
-            env=environment,
-            stdout=relay_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    remaps = [argument for name, to in REMAPS.items() for argument in ("-r", f"{name}:={to}")]
+    safety = NodeProcess("safety_node", BENCH_PARAMETERS, environment=environment, extra_ros_args=remaps).start()
+    relay = NodeProcess("relay_node", environment=environment, module="rt2_ros.bench.relay_node").start()
+    try:
+        results = measure(count, {"safety": safety.pid, "relay": relay.pid})
+    except RuntimeError as error:
+        print(
+            f"safety benchmark failed: {error}\n--- safety_node log ---\n{safety.output()[-2000:]}"
+            f"\n--- relay_node log ---\n{relay.output()[-2000:]}",
+            file=sys.stderr,
         )
-        try:
-            results = measure(count, {"safety": safety.pid, "relay": relay.pid})
-        except RuntimeError as error:
-            relay_log.seek(0)
-            print(
-                f"safety benchmark failed: {error}\n--- safety_node log ---\n{safety.output()[-2000:]}"
-                f"\n--- relay_node log ---\n{relay_log.read().decode(errors='replace')[-2000:]}",
-                file=sys.stderr,
-            )
-            return 1
-        finally:
-            safety.stop()
-            stop(relay)
+        return 1
+    finally:
+        safety.stop()
+        relay.stop()
     results["gate_in_process_us"] = gate_cost_us(2000 if quick else 20000)
     results["cpu_cores"] = os.cpu_count()
     results["load_average_1min"] = os.getloadavg()[0]
     print_table(results)
     write_json(args, "safety", results)
     return 0
-
-
-def stop(process: subprocess.Popen) -> None:
-    """SIGINT (rclpy's clean shutdown), SIGKILL if it lingers."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 class Bench:
