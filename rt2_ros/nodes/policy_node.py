@@ -66,7 +66,7 @@ PARAMETERS = (
     ParameterSpec("trust_remote_code", False, "hf: run the checkpoint's own Python code.", read_only=True),
     ParameterSpec("allow_pickle_weights", False, "hf: accept *.bin (pickle) weights.", read_only=True),
     ParameterSpec("decoding", "static", "hf: how action tokens are decoded.", choices=DECODING_MODES, read_only=True),
-    ParameterSpec("compile", False, "hf: torch.compile the decode step (slow start).", read_only=True),
+    ParameterSpec("compile", False, "hf: torch.compile vision tower and decode step (slow start).", read_only=True),
     ParameterSpec("center_crop_scale", 1.0, "hf: image area kept by a centre crop.", 0.1, 1.0, read_only=True),
     ParameterSpec("gripper_open_is_one", True, "hf, remote: the model's gripper value 1 means open.", read_only=True),
     ParameterSpec("server_timeout", 2.0, "s per request to the policy server (remote).", 0.01, 60.0, read_only=True),

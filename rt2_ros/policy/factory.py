@@ -17,7 +17,7 @@ class PolicyConfig:
     trust_remote_code: bool = False  # hf: run the checkpoint's own code (off unless the user sets it)
     allow_pickle_weights: bool = False  # hf: accept *.bin weights when there are no safetensors
     decoding: str = "static"  # hf: generate | static | parallel
-    compile: bool = False  # hf: torch.compile the decode step
+    compile: bool = False  # hf: torch.compile the vision tower and the decode step
     center_crop_scale: float = 1.0  # hf: area fraction kept by the centre crop before resizing
     gripper_open_is_one: bool = True  # hf, remote: the model's gripper convention
     server_timeout: float = 2.0  # remote: s per request

@@ -165,6 +165,7 @@ def test_config_rejects_bad_values(field, value, complaint):
 @pytest.mark.slow
 def test_compiled_static_decoding_gives_the_same_tokens(checkpoint, policies):
     compiled = HFPolicy(HFPolicyConfig(checkpoint, decoding="static", compile=True))  # ~15 s of compiling on CPU
+    assert compiled.model.model.vision_tower._compiled_call_impl is not None  # what nn.Module.compile() sets
     for observation in observations(4):
         inputs = policies["generate"].preprocess(observation)
         assert compiled.infer(inputs) == policies["generate"].infer(inputs)

@@ -25,7 +25,7 @@ class HFPolicyConfig:
     # preallocated KV cache restricted to the action tokens (the same tokens, faster); parallel: all action tokens
     # from one forward pass, only for checkpoints trained for parallel decoding.
     decoding: str = "static"
-    compile: bool = False  # torch.compile the single-token decode step (CUDA graphs on GPU); minutes of warm-up
+    compile: bool = False  # torch.compile the vision tower and the decode step (CUDA graphs on GPU); slow first steps
     prompt: str = OPENVLA_PROMPT  # must contain '{instruction}'
     # Fraction of the image area kept by a centre crop before resizing (OpenVLA: 0.9 for checkpoints trained with
     # random-crop augmentation, else 1.0 = no crop).

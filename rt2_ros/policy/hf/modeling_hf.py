@@ -175,6 +175,18 @@ class ActionDecoder:
         return self._restricted_argmax(hidden)[0]  # (7,)
 
 
+def compile_vision_tower(model: torch.nn.Module) -> None:
+    """torch.compile the vision tower in place, if the model has one (model.model.vision_tower, as Llava).
+
+    Its input shape is fixed by the image processor, so it compiles once; the GPU benchmark's vision towers
+    are compiled the same way (default mode: the language model's CUDA-graphed decode step stays the only
+    CUDA graph).
+    """
+    tower = getattr(getattr(model, "model", None), "vision_tower", None)
+    if isinstance(tower, torch.nn.Module):
+        tower.compile()
+
+
 class HFPolicy(Policy):
     """A transformers checkpoint with OpenVLA's action-token convention behind the Policy interface."""
 
@@ -189,6 +201,8 @@ class HFPolicy(Policy):
         )
         first_id = self.tokenizer.token_range[0]
         self.decoder = ActionDecoder(self.model, first_id, config.num_bins, config.decoding, config.compile)
+        if config.compile:
+            compile_vision_tower(self.model)
         self.image_preprocessor = ImagePreprocessor.from_image_processor(
             self.processor.image_processor, config.center_crop_scale
         )
