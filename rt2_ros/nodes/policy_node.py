@@ -164,9 +164,10 @@ class PolicyNode(Node):
         return True
 
     def on_step_error(self, error: Exception) -> None:
-        """An unexpected error outside the policy call (control_step handles those): log it and go on."""
+        """An unexpected error outside the policy call (control_step handles those): log it (throttled), go on."""
         if self.context.ok():  # at shutdown a publish may fail on the closing context: nothing to report
-            self.get_logger().error(f"control step failed: {type(error).__name__}: {error}")
+            message = f"control step failed: {type(error).__name__}: {error}"
+            self.get_logger().error(message, throttle_duration_sec=LOG_THROTTLE)
 
     def take_inbox(self) -> None:
         with self._lock:

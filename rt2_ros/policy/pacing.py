@@ -34,7 +34,6 @@ class PacedWorker:
         period: float,
         on_error: Callable[[Exception], None],
         idle_recheck: float = 0.1,
-        name: str = "inference",
     ) -> None:
         if not period > 0 or not idle_recheck > 0:
             raise ValueError(f"period {period} s and idle_recheck {idle_recheck} s must both be > 0")
@@ -43,7 +42,7 @@ class PacedWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._last_acted = -float("inf")  # time.monotonic() when the last acting step started
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread = threading.Thread(target=self._run, name="inference", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
