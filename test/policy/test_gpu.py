@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from rt2_ros.policy.base import Observation
+from rt2_ros.policy.base import Observation, PolicyStep
 from rt2_ros.policy.hf.configuration_hf import HFPolicyConfig
 from rt2_ros.policy.hf.modeling_hf import NUM_ACTION_TOKENS, ActionDecoder, HFPolicy
 from rt2_ros.policy.hf.random_checkpoint import NUM_ACTION_TOKENS as NUM_BINS
@@ -40,15 +40,19 @@ def fp32_inputs(policy: HFPolicy, observation: Observation) -> dict[str, torch.T
     return {**inputs, "pixel_values": inputs["pixel_values"].float()}
 
 
+def assert_valid_step(policy: HFPolicy, step: PolicyStep) -> None:
+    """7 tokens among the vocabulary's last 256 ids and a finite action."""
+    vocab_size = len(policy.processor.tokenizer)
+    assert len(step.tokens) == NUM_ACTION_TOKENS
+    assert all(vocab_size - NUM_BINS <= token < vocab_size for token in step.tokens), step.tokens
+    assert step.action.is_finite()
+
+
 def test_loads_in_bf16_on_the_gpu_and_acts(policy):
     assert policy.dtype == torch.bfloat16
     assert all(parameter.is_cuda for parameter in policy.model.parameters())
-    vocab_size = len(policy.processor.tokenizer)
     for observation in observations(3):
-        step = policy.act(observation)
-        assert len(step.tokens) == NUM_ACTION_TOKENS
-        assert all(vocab_size - NUM_BINS <= token < vocab_size for token in step.tokens), step.tokens
-        assert step.action.is_finite()
+        assert_valid_step(policy, policy.act(observation))
 
 
 def test_static_and_compiled_decoding_give_the_tokens_of_generate_in_fp32(checkpoint):
@@ -70,11 +74,9 @@ def test_static_and_compiled_decoding_give_the_tokens_of_generate_in_fp32(checkp
 def test_compiled_policy_acts_in_bf16(checkpoint, policy):
     """compile: the vision tower compiled and the decode step as CUDA graphs, as policy_node runs it."""
     compiled = HFPolicy(HFPolicyConfig(checkpoint, device="cuda", compile=True))
-    vocab_size = len(compiled.processor.tokenizer)
     same = 0
     for observation in observations(4):
         step = compiled.act(observation)
-        assert len(step.tokens) == NUM_ACTION_TOKENS and step.action.is_finite()
-        assert all(vocab_size - NUM_BINS <= token < vocab_size for token in step.tokens), step.tokens
+        assert_valid_step(compiled, step)
         same += step.tokens == policy.act(observation).tokens
     print(f"compiled bf16 steps with the uncompiled bf16 tokens: {same}/4")  # reported, not asserted (see above)
