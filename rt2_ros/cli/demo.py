@@ -11,19 +11,16 @@ next to the video (demo_logs/); a node that dies stops the demo with the tail of
 
 import argparse
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
-from rt2_ros.actions.action import Action
+from rt2_ros.cli.outcome import EpisodeOutcome, success_table
+from rt2_ros.viz.video import VideoWriter
 
 HELP = "run the MuJoCo demo over DDS: sim, policy, safety, arm controller; success table and video"
 
 TASK_ORDER = ("pick_up", "move_near", "put_in_bowl", "push")  # episodes cycle through these kinds
 STARTUP_TIMEOUT = 90.0  # s for all nodes to come up (the first MuJoCo/pinocchio imports are slow)
-VIDEO_SCALE = 2  # the 224 px camera is drawn at 448 px so the text stays legible
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,80 +35,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--output", type=Path, default=Path("output/demo.mp4"), help="video file (.mp4 or .gif)")
     parser.add_argument("--no-video", action="store_true", help="skip writing the video")
-
-
-@dataclass
-class EpisodeOutcome:
-    kind: str
-    instruction: str
-    success: bool
-    seconds: float  # wall time from the command to success or timeout
-    actions: int  # actions the policy published
-
-
-def success_table(outcomes: Sequence[EpisodeOutcome]) -> str:
-    """Per-episode lines, then one row per task kind and the total."""
-    lines = [f"{'#':>2}  {'task':<12} {'result':<8} {'time':>6} {'actions':>7}  instruction"]
-    for index, outcome in enumerate(outcomes, 1):
-        result = "success" if outcome.success else "timeout"
-        lines.append(
-            f"{index:>2}  {outcome.kind:<12} {result:<8} {outcome.seconds:>5.1f}s {outcome.actions:>7}  "
-            f"{outcome.instruction}"
-        )
-    lines.append("")
-    lines.append(f"{'task':<12} {'success':>9} {'rate':>6}")
-    kinds = [kind for kind in TASK_ORDER if any(o.kind == kind for o in outcomes)]
-    for kind in [*kinds, "all"]:
-        chosen = [o for o in outcomes if kind in ("all", o.kind)]
-        solved = sum(o.success for o in chosen)
-        lines.append(f"{kind:<12} {solved:>4} / {len(chosen):<2} {100 * solved / max(len(chosen), 1):>5.0f}%")
-    return "\n".join(lines)
-
-
-def annotate(frame: np.ndarray, header: str, action: Action | None, status: str = "") -> np.ndarray:
-    """The camera frame (H, W, 3) RGB, enlarged, with the instruction on top and the delta below."""
-    import cv2
-
-    image = cv2.resize(frame, None, fx=VIDEO_SCALE, fy=VIDEO_SCALE, interpolation=cv2.INTER_LINEAR)
-    height, width = image.shape[:2]
-    font, white = cv2.FONT_HERSHEY_SIMPLEX, (255, 255, 255)
-    cv2.rectangle(image, (0, 0), (width, 26), (0, 0, 0), thickness=-1)
-    cv2.putText(image, header, (6, 18), font, 0.45, white, 1, cv2.LINE_AA)
-    cv2.rectangle(image, (0, height - 40), (width, height), (0, 0, 0), thickness=-1)
-    if action is not None:
-        translation = " ".join(f"{value * 100:+.1f}" for value in action.translation)
-        rotation = " ".join(f"{value:+.2f}" for value in action.rotation)
-        cv2.putText(image, f"dxyz [{translation}] cm", (6, height - 24), font, 0.42, white, 1, cv2.LINE_AA)
-        cv2.putText(
-            image, f"drpy [{rotation}] rad  grip {action.gripper:.2f}", (6, height - 8), font, 0.42, white, 1,
-            cv2.LINE_AA,
-        )  # fmt: skip
-    if status:
-        color = (60, 220, 60) if status == "success" else (230, 60, 60)
-        cv2.putText(image, status.upper(), (width - 110, 52), font, 0.7, color, 2, cv2.LINE_AA)
-    return image
-
-
-class VideoWriter:
-    """Annotated frames → an MP4 (imageio-ffmpeg) or GIF file, written as they come."""
-
-    def __init__(self, path: Path, fps: float) -> None:
-        import imageio.v2 as imageio
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        if path.suffix.lower() == ".gif":
-            self._writer = imageio.get_writer(path, mode="I", duration=1.0 / fps, loop=0)
-        else:
-            self._writer = imageio.get_writer(path, fps=fps, codec="libx264", quality=7, macro_block_size=8)
-        self.frames = 0
-
-    def add(self, image: np.ndarray) -> None:
-        self._writer.append_data(image)
-        self.frames += 1
-
-    def close(self) -> None:
-        self._writer.close()
 
 
 class NodeDied(RuntimeError):

@@ -17,12 +17,14 @@ from std_msgs.msg import String
 from std_srvs.srv import Trigger
 
 from rt2_ros.actions.action import Action
-from rt2_ros.cli.demo import EpisodeOutcome, VideoWriter, annotate
+from rt2_ros.cli.outcome import EpisodeOutcome
 from rt2_ros.msg import EndEffectorDelta, SafetyStatus
 from rt2_ros.ros.conversions import action_from_message
 from rt2_ros.ros.image_conversion import image_to_rgb
 from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, LATEST_STATE, SENSOR_DATA
 from rt2_ros.sim.privileged import PrivilegedState, parse
+from rt2_ros.viz.overlay import annotate
+from rt2_ros.viz.video import VideoWriter
 
 VERDICT_FRAMES = 8  # the last frame is held this long (at 10 fps) with SUCCESS / TIMEOUT on it
 

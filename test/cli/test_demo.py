@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from rt2_ros.actions.action import Action
-from rt2_ros.cli.demo import VIDEO_SCALE, EpisodeOutcome, VideoWriter, add_arguments, annotate, success_table
+from rt2_ros.cli.demo import add_arguments
+from rt2_ros.cli.outcome import EpisodeOutcome, success_table
+from rt2_ros.viz.overlay import VIDEO_SCALE, annotate
+from rt2_ros.viz.video import VideoWriter
 
 
 def test_success_table_counts_per_task_and_in_total():

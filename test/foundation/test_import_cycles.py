@@ -1,0 +1,69 @@
+"""No two rt2_ros modules import each other, directly or round a longer loop.
+
+Read from the sources (every import, at module level or inside a function), so a cycle that
+only a lazy import hides today is still caught.
+"""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "rt2_ros"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, known: set[str]) -> set[str]:
+    """The rt2_ros modules `path` imports (a `from package import name` counts name if it is a module)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in found if name in known}
+
+
+def import_graph() -> dict[str, set[str]]:
+    paths = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    known = set(paths)
+    # A package's __init__ importing its own submodules is not a cycle worth reporting.
+    return {
+        name: {target for target in imported_modules(path, known) if not target.startswith(f"{name}.")}
+        for name, path in paths.items()
+    }
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as [a, b, ..., a], or None (depth-first search with an on-stack set)."""
+    done: set[str] = set()
+
+    def visit(name: str, stack: list[str]) -> list[str] | None:
+        if name in stack:
+            return [*stack[stack.index(name) :], name]
+        if name in done:
+            return None
+        for target in sorted(graph.get(name, ())):
+            cycle = visit(target, [*stack, name])
+            if cycle:
+                return cycle
+        done.add(name)
+        return None
+
+    for name in sorted(graph):
+        cycle = visit(name, [])
+        if cycle:
+            return cycle
+    return None
+
+
+def test_find_cycle_reports_a_loop():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_rt2_ros_has_no_import_cycle():
+    assert find_cycle(import_graph()) is None
