@@ -46,6 +46,7 @@ setup(
             "safety_node = rt2_ros.nodes.safety_node:main",
             "arm_controller_node = rt2_ros.nodes.arm_controller_node:main",
             "sim_node = rt2_ros.nodes.sim_node:main",
+            "overlay_node = rt2_ros.nodes.overlay_node:main",
         ]
     },
 )

@@ -3,8 +3,9 @@
 Starts gz sim through ros_gz_sim, spawns the arm from /robot_description (rt2_arm.urdf.xacro with
 mode:=gz: gz_ros2_control hosts the controller manager with config/ros2_controllers.yaml), bridges the
 scene camera and /clock to ROS with ros_gz_bridge, and includes rt2.launch.py with hardware:=gz and
-use_sim_time:=true (controller spawners, robot_state_publisher, the rt2 pipeline and, for arm_backend
-servo or moveit_py, MoveIt). Every argument of rt2.launch.py can be given here too.
+use_sim_time:=true (controller spawners, robot_state_publisher, the rt2 pipeline, overlay_node's live view
+of the bridged camera on /rt2/overlay and, for arm_backend servo or moveit_py, MoveIt). Every argument of
+rt2.launch.py can be given here too (overlay:=false leaves the live view out).
 """
 
 from launch import LaunchDescription

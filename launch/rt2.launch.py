@@ -1,7 +1,7 @@
 """rt2_ros on an arm with MoveIt in charge of motion: `ros2 launch rt2_ros rt2.launch.py`.
 
-Starts robot_state_publisher, the rt2 pipeline (policy_node → safety_node → arm_controller_node), and,
-depending on the arguments:
+Starts robot_state_publisher, the rt2 pipeline (policy_node → safety_node → arm_controller_node), the
+live view (overlay_node → /rt2/overlay; overlay:=false leaves it out), and, depending on the arguments:
   hardware:=mock      ros2_control_node with mock hardware and the controllers of config/ros2_controllers.yaml
                       (a dry run of the whole stack without an arm; the default)
   hardware:=gz        only the controller spawners: gz_ros2_control inside Gazebo hosts the controller
@@ -146,6 +146,18 @@ def declare_arguments() -> list[DeclareLaunchArgument]:
             "arm_controller_config",
             default_value=share("config", "arm_controller.yaml"),
             description="arm_controller_node parameters file.",
+        ),
+        DeclareLaunchArgument(
+            "overlay",
+            default_value="true",
+            choices=["true", "false"],
+            description="Start overlay_node: the camera frame with instruction, delta, tokens and safety state "
+            "drawn on it, on /rt2/overlay (watch with rqt_image_view, RViz or Foxglove).",
+        ),
+        DeclareLaunchArgument(
+            "overlay_config",
+            default_value=share("config", "overlay.yaml"),
+            description="overlay_node parameters file.",
         ),
         DeclareLaunchArgument(
             "use_sim_time", default_value="false", choices=["true", "false"], description="Follow /clock."
@@ -296,6 +308,16 @@ def launch_setup(context: LaunchContext) -> list[Node]:
             output="screen",
         ),
     ]
+    if value("overlay") == "true":
+        actions.append(
+            Node(
+                package=PACKAGE,
+                executable="overlay_node",
+                parameters=[value("overlay_config"), sim_time],
+                remappings=[("/camera/image_raw", value("camera_topic"))],
+                output="screen",
+            )
+        )
     return actions
 
 

@@ -3,7 +3,7 @@
 sim_node stands in for camera and arm (it publishes /camera/image_raw and /joint_states and follows
 /arm_controller/joint_trajectory and /gripper_controller/commands, as ros2_control controllers would);
 the rt2 pipeline comes from rt2.launch.py with hardware:=external and the builtin arm backend, so no
-MoveIt, Gazebo or ros2_control is needed. Then:
+MoveIt, Gazebo or ros2_control is needed; overlay_node draws the live view on /rt2/overlay. Then:
     ros2 topic pub --once /rt2/command std_msgs/msg/String "{data: 'pick up the red block'}"
 """
 
@@ -38,6 +38,12 @@ def generate_launch_description() -> LaunchDescription:
             "server_url", default_value="", description="Policy server URL for the remote backend (empty: none)."
         ),
         DeclareLaunchArgument("device", default_value="cpu", description="Inference device: cpu, cuda or cuda:N."),
+        DeclareLaunchArgument(
+            "overlay",
+            default_value="true",
+            choices=["true", "false"],
+            description="Start overlay_node (the annotated camera view on /rt2/overlay).",
+        ),
     ]
     simulator = Node(
         package=PACKAGE,
@@ -54,6 +60,7 @@ def generate_launch_description() -> LaunchDescription:
             "model_path": LaunchConfiguration("model_path"),
             "server_url": LaunchConfiguration("server_url"),
             "device": LaunchConfiguration("device"),
+            "overlay": LaunchConfiguration("overlay"),
         }.items(),
     )
     return LaunchDescription([*arguments, simulator, pipeline])

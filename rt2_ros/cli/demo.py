@@ -1,11 +1,12 @@
 """`rt2-ros demo` (= `make demo`): the whole graph in the embedded MuJoCo sim, over real DDS.
 
-Starts sim_node, policy_node (the scripted expert until a learned model exists), safety_node
-and arm_controller_node as their own processes on a loopback DDS domain of their own, then
-for each episode: picks the task on the sim (`task` parameter), resets it (/sim/reset), sends
-its instruction on /rt2/command like a user would, and watches /sim/privileged_state until the
-task's success check holds or the episode times out. Prints a success table and writes a video
-of the camera with the instruction and the policy's commanded delta drawn on it. Node logs go
+Starts sim_node, policy_node (the scripted expert until a learned model exists), safety_node,
+arm_controller_node and overlay_node as their own processes on a loopback DDS domain of their
+own, then for each episode: picks the task on the sim (`task` parameter), resets it (/sim/reset),
+sends its instruction on /rt2/command like a user would, and watches /sim/privileged_state until
+the task's success check holds or the episode times out. Prints a success table and writes a
+video of overlay_node's live view (/rt2/overlay: the camera with the instruction, the commanded
+delta, the tokens and the safety state drawn on it) with each episode's verdict. Node logs go
 next to the video (demo_logs/); a node that dies stops the demo with the tail of its log.
 """
 
@@ -21,6 +22,7 @@ HELP = "run the MuJoCo demo over DDS: sim, policy, safety, arm controller; succe
 
 TASK_ORDER = ("pick_up", "move_near", "put_in_bowl", "push")  # episodes cycle through these kinds
 STARTUP_TIMEOUT = 90.0  # s for all nodes to come up (the first MuJoCo/pinocchio imports are slow)
+OVERLAY_SCALE = 2  # the video is the camera at twice its size, so the text drawn on it stays legible
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
             ("safety_node", {}),
             ("arm_controller_node", {"control_period": 1.0 / args.control_rate}),
             ("policy_node", policy_parameters),
+            ("overlay_node", {"width": OVERLAY_SCALE * args.image_size}),
         )
     ]
     print(f"rt2-ros demo: {args.episodes} episodes, policy backend {args.backend!r}, DDS domain {domain} (loopback)")

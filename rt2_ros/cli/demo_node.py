@@ -1,7 +1,9 @@
 """The rclpy side of `rt2-ros demo`: one node that talks to the graph like a user and an observer.
 
-It sets the sim's task, resets it, sends the instruction on /rt2/command, and watches the
-camera, the policy's actions and the sim's success flag. Imported only when the demo runs.
+It sets the sim's task, resets it, sends the instruction on /rt2/command, and watches the sim's
+success flag, counts the policy's actions and records overlay_node's live view (/rt2/overlay: the
+camera frame with instruction, delta, tokens and safety state drawn on it) as the video, adding
+only the verdict. Imported only when the demo runs.
 """
 
 import threading
@@ -16,14 +18,12 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import String
 from std_srvs.srv import Trigger
 
-from rt2_ros.actions.action import Action
 from rt2_ros.cli.outcome import EpisodeOutcome
 from rt2_ros.msg import EndEffectorDelta, SafetyStatus
-from rt2_ros.ros.conversions import action_from_message
 from rt2_ros.ros.image_conversion import image_to_rgb
-from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, LATEST_STATE, SENSOR_DATA
+from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, LATEST_STATE, VIEWER_IMAGE
 from rt2_ros.sim.privileged import PrivilegedState, parse
-from rt2_ros.viz.overlay import annotate
+from rt2_ros.viz.overlay import draw_verdict
 from rt2_ros.viz.video import VideoWriter
 
 VERDICT_FRAMES = 8  # the last frame is held this long (at 10 fps) with SUCCESS / TIMEOUT on it
@@ -35,13 +35,12 @@ class DemoClient(Node):
     def __init__(self) -> None:
         super().__init__("rt2_demo")
         self._lock = threading.Lock()
-        self._frames: list[np.ndarray] = []  # (H, W, 3) uint8, since the last drain
+        self._frames: list[np.ndarray] = []  # (H, W, 3) uint8 overlay images, since the last drain
         self._state: PrivilegedState | None = None
-        self._action: Action | None = None
         self._actions = 0
         self._safety: SafetyStatus | None = None
         self.command = self.create_publisher(String, "/rt2/command", COMMAND)
-        self.create_subscription(Image, "/camera/image_raw", self._on_image, SENSOR_DATA)
+        self.create_subscription(Image, "/rt2/overlay", self._on_image, VIEWER_IMAGE)
         self.create_subscription(String, "/sim/privileged_state", self._on_state, LATEST_STATE)
         self.create_subscription(EndEffectorDelta, "/rt2/action", self._on_action, ACTION)
         self.create_subscription(SafetyStatus, "/rt2/safety_status", self._on_safety, LATCHED)
@@ -62,7 +61,6 @@ class DemoClient(Node):
 
     def _on_action(self, message: EndEffectorDelta) -> None:
         with self._lock:
-            self._action = action_from_message(message)
             self._actions += 1
 
     def _on_safety(self, message: SafetyStatus) -> None:
@@ -74,7 +72,8 @@ class DemoClient(Node):
     def wait_ready(self, alive: Callable[[], None], timeout: float) -> None:
         """Until every node answers; `alive` raises when a node has died."""
         checks = {
-            "sim_node's camera and state": lambda: self._state is not None and bool(self._frames),
+            "sim_node's state": lambda: self._state is not None,
+            "overlay_node's view of the camera": lambda: bool(self._frames),
             "safety_node's status": lambda: self._safety is not None,
             "policy_node listening on /rt2/command": lambda: self.command.get_subscription_count() > 0,
             "the /sim/reset service": self.reset_client.service_is_ready,
@@ -104,9 +103,8 @@ class DemoClient(Node):
             time.sleep(0.02)
         with self._lock:
             self._frames.clear()
-            self._action, self._actions = None, 0
+            self._actions = 0
         self.command.publish(String(data=instruction))
-        header = f"{number}: {instruction}"
         start = time.monotonic()
         success = False
         last_frame = None
@@ -115,15 +113,15 @@ class DemoClient(Node):
             time.sleep(0.05)
             with self._lock:
                 frames, self._frames = self._frames, []
-                state, action = self._state, self._action
+                state = self._state
             success = state is not None and state.episode > previous and state.success
             for frame in frames:
                 last_frame = frame
                 if writer is not None:
-                    writer.add(annotate(frame, header, action))
+                    writer.add(frame)
         seconds = time.monotonic() - start
         if writer is not None and last_frame is not None:
-            verdict = annotate(last_frame, header, self._action, "success" if success else "timeout")
+            verdict = draw_verdict(last_frame, f"#{number} {'SUCCESS' if success else 'TIMEOUT'}", success)
             for _ in range(VERDICT_FRAMES):
                 writer.add(verdict)
         return EpisodeOutcome(kind, instruction, success, seconds, self._actions)

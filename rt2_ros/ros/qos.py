@@ -39,6 +39,11 @@ LATEST_STATE = _reliable(1)
 # diagnostic_aggregator, rqt_runtime_monitor and `ros2 topic echo` see it as from any driver.
 DIAGNOSTICS = _reliable(1)
 
+# Images for people to watch (/rt2/overlay): reliable, because a best-effort publisher is invisible to
+# the reliable subscriptions that image viewers such as rqt_image_view open by default, while a reliable
+# one matches best-effort viewers too; depth 1, so a slow viewer gets the newest frame, never a backlog.
+VIEWER_IMAGE = _reliable(1)
+
 # /joint_states as robot drivers (joint_state_broadcaster) publish it: rclpy's default profile,
 # reliable, volatile, depth 10, so the arm controller matches a real driver and sim_node alike.
 JOINT_STATES = _reliable(10)

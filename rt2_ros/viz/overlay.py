@@ -1,31 +1,152 @@
-"""The camera frame with what the loop is doing drawn on it (OpenCV only, no rclpy)."""
+"""The camera frame with what the loop is doing drawn on it (OpenCV only, no rclpy).
 
+One drawing for every viewer: overlay_node publishes it on /rt2/overlay (rqt_image_view, RViz,
+Foxglove on a real arm or in Gazebo), and `rt2-ros demo` records that topic as its video, adding
+only the episode's verdict with draw_verdict.
+"""
+
+import math
+from dataclasses import dataclass, replace
+
+import cv2
 import numpy as np
 
 from rt2_ros.actions.action import Action
 
-VIDEO_SCALE = 2  # the 224 px camera is drawn at 448 px so the text stays legible
+Color = tuple[int, int, int]  # RGB
+
+WHITE: Color = (255, 255, 255)
+GREY: Color = (170, 170, 170)
+GREEN: Color = (60, 220, 60)
+AMBER: Color = (255, 190, 0)
+RED: Color = (230, 60, 60)
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+TEXT_SCALE = 0.42  # legible from a ~448 px wide image on
+LINE_HEIGHT = 16  # px between text baselines
+MARGIN = 6  # px left of the text
+TOP_BAND = 2 * LINE_HEIGHT + 10  # instruction, safety state
+BOTTOM_BAND = 3 * LINE_HEIGHT + 10  # translation, rotation and gripper, tokens
 
 
-def annotate(frame: np.ndarray, header: str, action: Action | None, status: str = "") -> np.ndarray:
-    """The camera frame (H, W, 3) RGB, enlarged, with the instruction on top and the delta below."""
-    import cv2
+@dataclass(frozen=True)
+class SafetyView:
+    """The safety gate's state as /rt2/safety_status reports it."""
 
-    image = cv2.resize(frame, None, fx=VIDEO_SCALE, fy=VIDEO_SCALE, interpolation=cv2.INTER_LINEAR)
+    estop_active: bool = False
+    watchdog_tripped: bool = False
+    forwarded: int = 0
+    clamped: int = 0
+    rejected: int = 0
+
+    def line(self) -> tuple[str, Color]:
+        """One line and its colour: red while the e-stop is latched, amber while the watchdog holds."""
+        counts = f"fwd {self.forwarded}  clamp {self.clamped}  rej {self.rejected}"
+        if self.estop_active:
+            return f"safety: E-STOP LATCHED  {counts}", RED
+        if self.watchdog_tripped:
+            return f"safety: WATCHDOG (holding)  {counts}", AMBER
+        return f"safety: ok  {counts}", GREEN
+
+
+@dataclass(frozen=True)
+class OverlayState:
+    """The newest of each input, as drawn on the next camera frame. Immutable: each input makes a new one."""
+
+    instruction: str = ""
+    action: Action | None = None  # the policy's commanded delta (/rt2/action)
+    action_stamp: float = 0.0  # s, its header.stamp: the capture time of the frame it was computed from
+    tokens: tuple[int, ...] = ()  # raw tokens (/rt2/action_tokens), drawn when they decode to `action`
+    token_scheme: str = ""  # rt2 or openvla
+    tokens_stamp: float = 0.0  # s, their header.stamp: the same as the action's they decode to
+    safety: SafetyView | None = None  # None until the first /rt2/safety_status
+
+    def with_instruction(self, instruction: str) -> "OverlayState":
+        """A new command: the action and tokens shown so far answered the old one, so they go."""
+        if instruction == self.instruction:
+            return self
+        return replace(self, instruction=instruction, action=None, tokens=())
+
+    def with_action(self, action: Action, stamp: float) -> "OverlayState":
+        return replace(self, action=action, action_stamp=stamp)
+
+    def with_tokens(self, tokens: tuple[int, ...], scheme: str, stamp: float, instruction: str) -> "OverlayState":
+        """The tokens also name their instruction: it is shown when no command was seen (a late start)."""
+        return replace(
+            self, tokens=tokens, token_scheme=scheme, tokens_stamp=stamp, instruction=self.instruction or instruction
+        )
+
+    def with_safety(self, safety: SafetyView) -> "OverlayState":
+        return replace(self, safety=safety)
+
+    def fresh(self, frame_stamp: float, max_action_age: float) -> "OverlayState":
+        """Without the action when it was computed from a frame over `max_action_age` s older than this one.
+
+        A policy that stopped publishing must not look as if it still commanded its last delta.
+        """
+        if self.action is None or frame_stamp - self.action_stamp <= max_action_age:
+            return self
+        return replace(self, action=None, tokens=())
+
+    def drawn_tokens(self) -> tuple[int, ...]:
+        """The tokens, if they are the ones the drawn action was decoded from."""
+        return self.tokens if self.action is not None and self.tokens_stamp == self.action_stamp else ()
+
+
+def draw_overlay(frame: np.ndarray, state: OverlayState, width: int) -> np.ndarray:
+    """The camera frame (H, W, 3) uint8 RGB resized to `width` px (aspect kept; 0: as is), with `state` on it.
+
+    Top band: the instruction and the safety state. Bottom band: the commanded delta (cm, rad),
+    the gripper target and the decoded tokens.
+    """
+    if width > 0 and width != frame.shape[1]:
+        height = max(1, round(frame.shape[0] * width / frame.shape[1]))
+        image = cv2.resize(frame, (width, height), interpolation=cv2.INTER_LINEAR)
+    else:
+        image = frame.copy()
     height, width = image.shape[:2]
-    font, white = cv2.FONT_HERSHEY_SIMPLEX, (255, 255, 255)
-    cv2.rectangle(image, (0, 0), (width, 26), (0, 0, 0), thickness=-1)
-    cv2.putText(image, header, (6, 18), font, 0.45, white, 1, cv2.LINE_AA)
-    cv2.rectangle(image, (0, height - 40), (width, height), (0, 0, 0), thickness=-1)
-    if action is not None:
-        translation = " ".join(f"{value * 100:+.1f}" for value in action.translation)
-        rotation = " ".join(f"{value:+.2f}" for value in action.rotation)
-        cv2.putText(image, f"dxyz [{translation}] cm", (6, height - 24), font, 0.42, white, 1, cv2.LINE_AA)
-        cv2.putText(
-            image, f"drpy [{rotation}] rad  grip {action.gripper:.2f}", (6, height - 8), font, 0.42, white, 1,
-            cv2.LINE_AA,
-        )  # fmt: skip
-    if status:
-        color = (60, 220, 60) if status == "success" else (230, 60, 60)
-        cv2.putText(image, status.upper(), (width - 110, 52), font, 0.7, color, 2, cv2.LINE_AA)
+    cv2.rectangle(image, (0, 0), (width, TOP_BAND), (0, 0, 0), thickness=-1)
+    cv2.rectangle(image, (0, height - BOTTOM_BAND), (width, height), (0, 0, 0), thickness=-1)
+    top = [(state.instruction or "(no instruction yet)", WHITE if state.instruction else GREY)]
+    top.append(state.safety.line() if state.safety is not None else ("safety: (no status yet)", GREY))
+    for row, (text, color) in enumerate(top, 1):
+        _text(image, text, row * LINE_HEIGHT + 2, color)
+    if state.action is None:
+        bottom = [("no action", GREY)]
+    else:
+        translation = " ".join(f"{value * 100:+.1f}" for value in state.action.translation)
+        rotation = " ".join(f"{value:+.2f}" for value in state.action.rotation)
+        tokens = state.drawn_tokens()
+        bottom = [
+            (f"dxyz [{translation}] cm", WHITE),
+            (f"drpy [{rotation}] rad  grip {state.action.gripper:.2f}", WHITE),
+            (f"tokens {state.token_scheme} [{' '.join(map(str, tokens))}]", WHITE) if tokens else ("no tokens", GREY),
+        ]
+    for row, (text, color) in enumerate(bottom):
+        _text(image, text, height - BOTTOM_BAND + (row + 1) * LINE_HEIGHT, color)
     return image
+
+
+def draw_verdict(image: np.ndarray, text: str, success: bool) -> np.ndarray:
+    """A copy of an overlay image with an episode's verdict in large letters under the top band."""
+    verdict = image.copy()
+    color = GREEN if success else RED
+    (text_width, text_height), _ = cv2.getTextSize(text, FONT, 0.7, 2)
+    origin = (max(MARGIN, verdict.shape[1] - text_width - MARGIN), TOP_BAND + text_height + 8)
+    cv2.putText(verdict, text, origin, FONT, 0.7, color, 2, cv2.LINE_AA)
+    return verdict
+
+
+def _text(image: np.ndarray, text: str, baseline: int, color: Color) -> None:
+    """One line at the left margin, cut with '...' to the image's width (Hershey fonts are ASCII only)."""
+    text = text.encode("ascii", "replace").decode()
+    room = image.shape[1] - 2 * MARGIN
+    if _width(text) > room:
+        keep = max(0, math.floor(len(text) * room / _width(text)) - 3)
+        while keep > 0 and _width(text[:keep] + "...") > room:
+            keep -= 1
+        text = text[:keep] + "..."
+    cv2.putText(image, text, (MARGIN, baseline), FONT, TEXT_SCALE, color, 1, cv2.LINE_AA)
+
+
+def _width(text: str) -> int:
+    return cv2.getTextSize(text, FONT, TEXT_SCALE, 1)[0][0]
