@@ -148,8 +148,14 @@ class SimNode(Node):
         return SetParametersResult(successful=True)
 
     def on_reset(self, request: Trigger.Request, response: Trigger.Response) -> Trigger.Response:
-        response.message = self.reset_episode()
-        response.success = True
+        """A reset that fails answers why and leaves the running episode as it was (SimWorld.reset draws first)."""
+        try:
+            response.message = self.reset_episode()
+            response.success = True
+        except Exception as error:  # any failure: the node must outlive it (a raise here would end the process)
+            response.success = False
+            response.message = f"reset failed, episode {self.world.episode} goes on: {type(error).__name__}: {error}"
+            self.get_logger().error(response.message)
         return response
 
     def destroy_node(self) -> None:

@@ -14,6 +14,7 @@ import mujoco
 import numpy as np
 
 from rt2_ros.robot.description import home_positions
+from rt2_ros.sim.placement import Footprint, Spot, check_fits, sample_layout
 from rt2_ros.sim.privileged import ObjectState, PrivilegedState, TaskState
 from rt2_ros.sim.scene import (
     ARM_JOINTS,
@@ -32,9 +33,6 @@ from rt2_ros.sim.scene import (
 from rt2_ros.sim.tasks import TaskSpec, is_success, sample_task
 from rt2_ros.sim.trajectory import JointLimits, Trajectory, check_trajectory, start_trajectory
 
-# Where objects are placed at a reset (base frame, m): inside the arm's top-down reach and the camera's view.
-PLACEMENT_X = (0.32, 0.62)
-PLACEMENT_Y = (-0.26, 0.26)
 SETTLE_TIME = 0.3  # s of physics after placing, so objects rest before the episode starts
 
 
@@ -51,6 +49,11 @@ class Placed:
     def name(self) -> str:
         """Its name in instructions, e.g. 'red block'."""
         return f"{self.color} {self.kind}"
+
+
+def footprint(obj: Placed) -> Footprint:
+    """The room an object takes on the table: its half width and a margin (bowls a little more)."""
+    return Footprint(obj.half_size[0] + (0.03 if obj.kind == "bowl" else 0.025), turns=obj.kind != "bowl")
 
 
 class SimWorld:
@@ -95,16 +98,23 @@ class SimWorld:
         self.task: TaskState | None = None
         self.episode = 0
         self.step_count = 0  # control steps since the reset (advanced by the caller with count_step)
+        # A scene whose objects cannot all fit is refused here, not at some later reset (sizes do not
+        # depend on the colours drawn).
+        check_fits([footprint(obj) for obj in self._draw_objects(np.random.default_rng(0))])
 
     # -- episodes ----------------------------------------------------------------------------
 
     def reset(self, task: TaskSpec | None = None, seed: int | None = None) -> TaskState:
         """A new episode: arm at home, objects re-coloured and re-placed, a task drawn.
 
-        The world's seed fixes the whole sequence of episodes; `seed` fixes this one alone.
+        The world's seed fixes the whole sequence of episodes; `seed` fixes this one alone. Everything
+        random is drawn before the world changes, so a reset that raises leaves the running episode as it was.
         """
         episode_seed = int(self._rng.integers(2**31)) if seed is None else seed
         rng = np.random.default_rng(episode_seed)
+        look = self._draw_look(rng)
+        objects = self._draw_objects(rng)
+        spots = sample_layout(rng, [footprint(obj) for obj in objects], episode_seed)
         model, data = self.model, self.data
         now = data.time
         mujoco.mj_resetData(model, data)
@@ -114,8 +124,8 @@ class SimWorld:
         data.qpos[self._finger_qpos] = self.finger_range[0]
         data.ctrl[self._finger_actuators] = self.finger_range[0]
         self._trajectory = None
-        self._randomise_look(rng)
-        self._objects = self._place_objects(rng)
+        self._apply_look(*look)
+        self._place(objects, spots)
         mujoco.mj_forward(model, data)
         self.advance(SETTLE_TIME)
         self.task = sample_task(rng, self.object_states(), task or TaskSpec())
@@ -123,16 +133,24 @@ class SimWorld:
         self.step_count = 0
         return self.task
 
-    def _randomise_look(self, rng: np.random.Generator) -> None:
-        model = self.model
+    def _draw_look(self, rng: np.random.Generator) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """(table material, its tint (3,), light diffuse (nlight, 1), light positions (nlight, 3))."""
         material = int(rng.choice(self._table_materials))
-        model.geom_matid[self._table_geom] = material
-        model.mat_rgba[material, :3] = rng.uniform(0.75, 1.0, size=3)
-        model.light_diffuse[:] = rng.uniform(0.35, 0.75, size=(model.nlight, 1))
-        model.light_pos[:] = self._base_light_pos + rng.uniform(-0.3, 0.3, size=self._base_light_pos.shape)
+        tint = rng.uniform(0.75, 1.0, size=3)
+        diffuse = rng.uniform(0.35, 0.75, size=(self.model.nlight, 1))
+        lights = self._base_light_pos + rng.uniform(-0.3, 0.3, size=self._base_light_pos.shape)
+        return material, tint, diffuse, lights
 
-    def _place_objects(self, rng: np.random.Generator) -> list[Placed]:
-        scene, model, data = self.scene, self.model, self.data
+    def _apply_look(self, material: int, tint: np.ndarray, diffuse: np.ndarray, lights: np.ndarray) -> None:
+        model = self.model
+        model.geom_matid[self._table_geom] = material
+        model.mat_rgba[material, :3] = tint
+        model.light_diffuse[:] = diffuse
+        model.light_pos[:] = lights
+
+    def _draw_objects(self, rng: np.random.Generator) -> list[Placed]:
+        """The episode's objects with their colours: bowls, blocks, then the distractors."""
+        scene, model = self.scene, self.model
         half = scene.block_half_size
         block_colors = rng.choice(BLOCK_COLORS, size=scene.num_blocks, replace=False)
         bowl_colors = rng.choice(BOWL_COLORS, size=scene.num_bowls, replace=False)
@@ -144,32 +162,24 @@ class SimWorld:
             size = model.geom_size[model.geom(f"{kind}_geom").id]
             half_size = (size[0], size[0], size[1] if kind == "can" else size[0])
             placed.append(Placed(kind, kind, str(rng.choice(list(COLORS))), half_size))
-        centres: list[tuple[np.ndarray, float]] = []  # (xy, keep-out radius)
-        for obj in placed:
-            keep_out = obj.half_size[0] + (0.03 if obj.kind == "bowl" else 0.025)
-            xy = self._free_spot(rng, centres, keep_out)
-            centres.append((xy, keep_out))
+        return placed
+
+    def _place(self, objects: list[Placed], spots: list[Spot]) -> None:
+        model, data = self.model, self.data
+        for obj, spot in zip(objects, spots, strict=True):
             body = model.body(obj.body)
+            x, y = spot.xy
             if obj.kind == "bowl":
-                model.body_pos[body.id] = [xy[0], xy[1], 0.0]
+                model.body_pos[body.id] = [x, y, 0.0]
             else:
                 address = model.jnt_qposadr[body.jntadr[0]]
-                yaw = rng.uniform(-np.pi, np.pi)
-                data.qpos[address : address + 7] = [xy[0], xy[1], obj.half_size[2] + 0.001,
-                                                    np.cos(yaw / 2), 0.0, 0.0, np.sin(yaw / 2)]  # fmt: skip
+                data.qpos[address : address + 7] = [x, y, obj.half_size[2] + 0.001,
+                                                    np.cos(spot.yaw / 2), 0.0, 0.0, np.sin(spot.yaw / 2)]  # fmt: skip
             model.geom_rgba[[geom for geom in range(model.ngeom) if model.geom_bodyid[geom] == body.id]] = [
                 *COLORS[obj.color],
                 1.0,
             ]
-        return placed
-
-    @staticmethod
-    def _free_spot(rng: np.random.Generator, taken: list[tuple[np.ndarray, float]], keep_out: float) -> np.ndarray:
-        for _ in range(1000):
-            xy = np.array([rng.uniform(*PLACEMENT_X), rng.uniform(*PLACEMENT_Y)])
-            if all(np.linalg.norm(xy - centre) >= keep_out + other for centre, other in taken):
-                return xy
-        raise RuntimeError("cannot place the scene's objects without overlap: too many for the table area")
+        self._objects = objects
 
     # -- commands ----------------------------------------------------------------------------
 
