@@ -45,6 +45,10 @@ PARAMETERS = (
     _limit("workspace_min", "[x, y, z] metres, base frame: lower corner of the end effector's box.", length=3),
     _limit("workspace_max", "[x, y, z] metres, base frame: upper corner of the end effector's box.", length=3),
     _limit("max_action_age", "Seconds; an action whose header.stamp is older than this is rejected."),
+    _limit(
+        "max_pose_age",
+        "Seconds; a translation is rejected while the newest /rt2/ee_pose is older than this (by header.stamp).",
+    ),
     _limit("max_future_stamp", "Seconds; an action stamped further than this in the future is rejected."),
     _limit("command_timeout", "Seconds without a valid action before one zero-motion hold action is published."),
     _limit("max_rate", "Hz; an action arriving sooner than 1/max_rate after the last forwarded one is rejected."),
@@ -84,6 +88,7 @@ def diagnostic_status(status: GateStatus, config: SafetyConfig) -> DiagnosticSta
         "workspace_min": list(config.workspace_min),
         "workspace_max": list(config.workspace_max),
         "max_action_age": config.max_action_age,
+        "max_pose_age": config.max_pose_age,
         "command_timeout": config.command_timeout,
         "max_rate": config.max_rate,
     }
@@ -124,7 +129,8 @@ class SafetyNode(Node):
         self.get_logger().info(
             f"safety gate up: step ±{self.config.max_translation_step} m / ±{self.config.max_rotation_step} rad, "
             f"box {list(self.config.workspace_min)}..{list(self.config.workspace_max)} m, "
-            f"max age {self.config.max_action_age} s, timeout {self.config.command_timeout} s, "
+            f"max age {self.config.max_action_age} s, max pose age {self.config.max_pose_age} s, "
+            f"timeout {self.config.command_timeout} s, "
             f"max rate {self.config.max_rate} Hz"
         )
 
@@ -151,7 +157,9 @@ class SafetyNode(Node):
     def _on_pose(self, message: PoseStamped) -> None:
         position = message.pose.position
         with self._lock:
-            problem = self._gate.set_pose((position.x, position.y, position.z), message.header.frame_id)
+            problem = self._gate.set_pose(
+                (position.x, position.y, position.z), message.header.frame_id, seconds(message.header.stamp)
+            )
             self._publish_status()
         if problem:
             self.get_logger().warning(problem, throttle_duration_sec=1.0)

@@ -17,6 +17,7 @@ PARAMETER_BOUNDS: dict[str, tuple[float, float]] = {
     "workspace_min": (-5.0, 5.0),  # m, each coordinate
     "workspace_max": (-5.0, 5.0),
     "max_action_age": (0.0, 10.0),  # s
+    "max_pose_age": (0.0, 10.0),  # s
     "max_future_stamp": (0.0, 1.0),  # s
     "command_timeout": (0.0, 60.0),  # s
     "max_rate": (0.0, 1000.0),  # Hz
@@ -38,6 +39,10 @@ class SafetyConfig:
     # An action whose header.stamp (the capture time of its camera image) is older than this (s) is
     # rejected: it describes a scene that has moved on.
     max_action_age: float = 1.0
+    # A translation is rejected while the newest /rt2/ee_pose is older than this (s, by its header.stamp):
+    # the workspace check would judge the motion from where the arm was, not where it is. The arm
+    # controller publishes the pose at up to 50 Hz from each joint state, so 0.5 s is many missed poses.
+    max_pose_age: float = 0.5
     # An action stamped more than this (s) in the future is rejected: a clock out of sync or a
     # forged stamp, either way its age cannot be trusted.
     max_future_stamp: float = 0.05
@@ -63,7 +68,14 @@ class SafetyConfig:
             elements = value if isinstance(value, tuple) else (value,)
             if not all(math.isfinite(v) and low <= v <= high for v in elements):
                 raise ValueError(f"parameter '{name}' is {value!r}; must be finite and in [{low}, {high}]")
-        for name in ("max_translation_step", "max_rotation_step", "max_action_age", "command_timeout", "max_rate"):
+        for name in (
+            "max_translation_step",
+            "max_rotation_step",
+            "max_action_age",
+            "max_pose_age",
+            "command_timeout",
+            "max_rate",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"parameter '{name}' is {getattr(self, name)!r}; must be > 0")
         for axis, low, high in zip("xyz", self.workspace_min, self.workspace_max, strict=True):

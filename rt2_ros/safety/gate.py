@@ -9,7 +9,8 @@ Rules, in the order they are checked (the first that fails rejects the action):
   2. any non-finite number;
   3. a frame_id other than the base frame (an empty frame_id means the base frame);
   4. a stamp that is unset (0), further in the future than max_future_stamp, or older than max_action_age;
-  5. a non-zero translation while the end-effector pose is unknown (a pure rotation/gripper action passes);
+  5. a non-zero translation while the end-effector pose is unknown, or older than max_pose_age by its
+     header.stamp (a pure rotation/gripper action passes);
   6. less than 1/max_rate since the last forwarded action.
 Then it is clamped: translation per axis to ±max_translation_step; rotation per axis wrapped to
 [-π, π) (the same rotation, since each elementary rotation is 2π-periodic) and clamped to
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from rt2_ros.actions.action import Action
 from rt2_ros.geometry import wrap_angle
 from rt2_ros.safety.config import SafetyConfig
+from rt2_ros.safety.watchdog import SilenceWatchdog
 
 AXES = "xyz"
 
@@ -68,10 +70,10 @@ class SafetyGate:
     def __init__(self, config: SafetyConfig, now: float) -> None:
         self.config = config
         self._position: tuple[float, float, float] | None = None
+        self._pose_stamp = 0.0  # header.stamp of the pose in _position
         self._estop_latched = False
         self._estop_pressed = False
-        self._watchdog_tripped = False
-        self._last_valid_time = now  # watchdog reference: start, then the last forwarded action
+        self._silence = SilenceWatchdog(config.command_timeout, now)  # restarted by each forwarded action
         self._last_forward_time: float | None = None  # rate reference
         self._last_gripper: float | None = None  # what a hold keeps the gripper at
         self._forwarded = 0
@@ -82,11 +84,12 @@ class SafetyGate:
 
     # --- inputs other than actions -------------------------------------------------------------
 
-    def set_pose(self, position: Sequence[float], frame_id: str) -> str:
-        """Take the current end-effector position; return '' or why it was not usable.
+    def set_pose(self, position: Sequence[float], frame_id: str, stamp: float) -> str:
+        """Take the current end-effector position measured at `stamp` (its header.stamp); '' or why not usable.
 
         An unusable pose (another frame, non-finite) makes the pose unknown: translations are
-        rejected until a good one arrives, rather than checked against a pose that is wrong.
+        rejected until a good one arrives, rather than checked against a pose that is wrong. A
+        usable pose is trusted for max_pose_age after its stamp (an unset stamp, 0, never).
         """
         if frame_id and frame_id != self.config.base_frame:
             self._position = None
@@ -96,6 +99,7 @@ class SafetyGate:
             self._position = None
             return f"ee_pose is not finite ({x}, {y}, {z}); pose unknown"
         self._position = (x, y, z)
+        self._pose_stamp = float(stamp)
         return ""
 
     def set_estop(self, pressed: bool) -> bool:
@@ -132,9 +136,8 @@ class SafetyGate:
         safe, changes = self._clamped_action(action, translation, rotation)
         self._forwarded += 1
         self._last_forward_time = now
-        self._last_valid_time = now
+        self._silence.feed(now)
         self._last_gripper = safe.gripper
-        self._watchdog_tripped = False
         if changes:
             self._clamped += 1
             self._last_reason = "; ".join(changes)
@@ -159,8 +162,15 @@ class SafetyGate:
             )
         if age > config.max_action_age:
             return f"rejected: stale, header.stamp is {age:.3f} s old (> max_action_age {config.max_action_age} s)"
-        if self._position is None and any(value != 0.0 for value in translation):
-            return "rejected: translation while the end-effector pose is unknown (no /rt2/ee_pose yet)"
+        if any(value != 0.0 for value in translation):
+            if self._position is None:
+                return "rejected: translation while the end-effector pose is unknown (no /rt2/ee_pose yet)"
+            pose_age = now - self._pose_stamp
+            if pose_age > config.max_pose_age:
+                return (
+                    f"rejected: translation on a stale end-effector pose, /rt2/ee_pose is {pose_age:.3f} s old "
+                    f"(> max_pose_age {config.max_pose_age} s)"
+                )
         if self._last_forward_time is not None:
             interval = now - self._last_forward_time
             if interval < 0.0:  # the clock went back (sim reset): restart the rate measurement
@@ -242,11 +252,8 @@ class SafetyGate:
         state is not known: sending 'open' could drop a held object). While the e-stop is latched the
         watchdog still trips, but nothing is published.
         """
-        if now < self._last_valid_time:  # the clock went back (sim reset): restart the silence
-            self._last_valid_time = now
-        if self._watchdog_tripped or now - self._last_valid_time < self.config.command_timeout:
+        if not self._silence.expired(now):
             return None
-        self._watchdog_tripped = True
         if self._estop_latched or self._last_gripper is None:
             return None
         self._holds += 1
@@ -256,7 +263,7 @@ class SafetyGate:
         return GateStatus(
             estop_active=self._estop_latched,
             estop_pressed=self._estop_pressed,
-            watchdog_tripped=self._watchdog_tripped,
+            watchdog_tripped=self._silence.tripped,
             pose_known=self._position is not None,
             forwarded=self._forwarded,
             clamped=self._clamped,

@@ -14,5 +14,5 @@ def config() -> SafetyConfig:
 @pytest.fixture
 def gate(config: SafetyConfig) -> SafetyGate:
     gate = SafetyGate(config, START)
-    assert gate.set_pose(CENTRE, "base_link") == ""
+    assert gate.set_pose(CENTRE, "base_link", START) == ""
     return gate

@@ -21,6 +21,7 @@ class SafetyProbe:
         self.safe_actions: list[EndEffectorDelta] = []
         self.statuses: list[SafetyStatus] = []
         self.diagnostics: list[DiagnosticArray] = []
+        self.pose: tuple[tuple[float, float, float], str] | None = None  # the last one sent, re-sent by submit
         self.actions = node.create_publisher(EndEffectorDelta, "/rt2/action", ACTION)
         self.poses = node.create_publisher(PoseStamped, "/rt2/ee_pose", LATEST_STATE)
         self.estop = node.create_publisher(Bool, "/rt2/estop", COMMAND)
@@ -50,6 +51,7 @@ class SafetyProbe:
         self.actions.publish(message_from_action(action, stamp or self.now(), frame_id))
 
     def send_pose(self, position: tuple[float, float, float], frame_id: str = "base_link") -> None:
+        self.pose = (position, frame_id)
         pose = PoseStamped()
         pose.header.stamp = self.now()
         pose.header.frame_id = frame_id
@@ -78,8 +80,12 @@ class SafetyProbe:
     def submit(self, action: Action, stamp: Time | None = None, frame_id: str = "base_link") -> EndEffectorDelta | None:
         """Send one action, wait until the node has judged it; what it forwarded, or None if rejected.
 
-        Waits 50 ms first so that actions sent one after another stay under the default max_rate.
+        Re-sends the last pose first with a fresh stamp, as the arm controller streams it (the gate
+        rejects translations on a pose older than max_pose_age), then waits 50 ms, which also keeps
+        actions sent one after another under the default max_rate.
         """
+        if self.pose is not None:
+            self.send_pose(*self.pose)
         spin_for(self.node, 0.05)
         before, forwarded, outputs = self.processed(), self.status().forwarded, len(self.safe_actions)
         self.send(action, stamp, frame_id)

@@ -14,6 +14,7 @@ def test_defaults_are_the_documented_limits():
     assert config.workspace_min == (0.20, -0.40, 0.01)
     assert config.workspace_max == (0.70, 0.40, 0.50)
     assert config.max_action_age == 1.0
+    assert config.max_pose_age == 0.5
     assert config.command_timeout == 1.0
     assert config.max_rate == 30.0
     assert config.min_interval == pytest.approx(1 / 30)
@@ -34,6 +35,8 @@ def test_lists_become_tuples():
         ({"max_rotation_step": math.nan}, "max_rotation_step"),
         ({"max_action_age": -1.0}, "max_action_age"),
         ({"max_action_age": 0.0}, "max_action_age"),
+        ({"max_pose_age": 0.0}, "max_pose_age"),
+        ({"max_pose_age": 11.0}, "max_pose_age"),
         ({"command_timeout": -0.5}, "command_timeout"),
         ({"command_timeout": math.inf}, "command_timeout"),
         ({"max_rate": 0.0}, "max_rate"),

@@ -107,7 +107,7 @@ def test_target_beyond_a_face_is_clamped_to_it(config, axis, sign, face):
     gate = SafetyGate(config, START)
     pose = list(CENTRE)
     pose[axis] = face - sign * 0.02  # 2 cm inside the face
-    gate.set_pose(pose, "base_link")
+    gate.set_pose(pose, "base_link", START)
     delta = [0.0, 0.0, 0.0]
     delta[axis] = sign * 0.05
     decision = send(gate, move(*delta))
@@ -119,25 +119,25 @@ def test_target_beyond_a_face_is_clamped_to_it(config, axis, sign, face):
 
 def test_target_on_the_face_passes(config):
     gate = SafetyGate(config, START)
-    gate.set_pose((0.45, 0.0, 0.45), "base_link")
+    gate.set_pose((0.45, 0.0, 0.45), "base_link", START)
     decision = send(gate, move(dz=0.05))
     assert decision.reason == "" and 0.45 + decision.action.translation[2] <= 0.50
 
 
 def test_pose_on_the_face_cannot_move_out_but_can_move_in(config):
     gate = SafetyGate(config, START)
-    gate.set_pose((0.70, 0.0, 0.25), "base_link")
+    gate.set_pose((0.70, 0.0, 0.25), "base_link", START)
     assert send(gate, move(dx=0.03)).action.translation[0] == 0.0
-    assert send(gate, move(dx=-0.03), now=START + 1).action.translation[0] == -0.03
+    assert send(gate, move(dx=-0.03), now=START + 0.1).action.translation[0] == -0.03
 
 
 def test_pose_outside_the_box_only_loses_motion_further_out(config):
     gate = SafetyGate(config, START)
-    gate.set_pose((0.45, 0.0, 0.60), "base_link")  # 10 cm above the box
+    gate.set_pose((0.45, 0.0, 0.60), "base_link", START)  # 10 cm above the box
     up = send(gate, move(dx=0.01, dz=0.04))
     assert up.action.translation.tolist() == [0.01, 0.0, 0.0]
     assert "motion further out removed" in up.reason
-    down = send(gate, move(dz=-0.04), now=START + 1)
+    down = send(gate, move(dz=-0.04), now=START + 0.1)
     assert down.action.translation.tolist() == [0.0, 0.0, -0.04] and down.reason == ""
 
 
@@ -150,7 +150,7 @@ def test_pose_outside_the_box_only_loses_motion_further_out(config):
 )
 def test_box_clamp_is_exact_in_floating_point(config, pose, delta):
     gate = SafetyGate(config, START)
-    gate.set_pose(pose, "base_link")
+    gate.set_pose(pose, "base_link", START)
     decision = send(gate, move(*delta))
     for axis in range(3):
         target = pose[axis] + decision.action.translation[axis]
@@ -179,14 +179,38 @@ def test_rotation_and_gripper_without_a_pose_pass(config):
     [((0.4, 0.0, 0.2), "world", "frame 'world'"), ((math.nan, 0.0, 0.2), "base_link", "not finite")],
 )
 def test_unusable_pose_makes_the_pose_unknown(gate, position, frame, problem):
-    assert problem in gate.set_pose(position, frame)
+    assert problem in gate.set_pose(position, frame, START)
     assert not gate.status().pose_known
+    assert send(gate, move(dx=0.01)).rejected
+
+
+def test_translation_on_a_stale_pose_is_rejected_and_the_boundary_passes(gate, config):
+    assert not send(gate, move(dx=0.01), now=START + config.max_pose_age).rejected
+    decision = send(gate, move(dx=0.01), now=START + config.max_pose_age + 0.1)
+    assert decision.rejected and "stale end-effector pose" in decision.reason and "max_pose_age" in decision.reason
+
+
+def test_rotation_and_gripper_on_a_stale_pose_pass(gate, config):
+    later = START + config.max_pose_age + 5.0
+    assert not send(gate, move(rotation=(0.0, 0.0, 0.1), gripper=1.0), now=later).rejected
+
+
+def test_fresh_pose_allows_translations_again(gate, config):
+    later = START + config.max_pose_age + 5.0
+    assert send(gate, move(dx=0.01), now=later).rejected
+    assert gate.set_pose(CENTRE, "base_link", later) == ""
+    assert not send(gate, move(dx=0.01), now=later + 0.1).rejected
+
+
+def test_pose_with_an_unset_stamp_is_never_trusted(config):
+    gate = SafetyGate(config, START)
+    assert gate.set_pose(CENTRE, "base_link", 0.0) == ""
     assert send(gate, move(dx=0.01)).rejected
 
 
 def test_pose_without_frame_is_taken_as_base_frame(config):
     gate = SafetyGate(config, START)
-    assert gate.set_pose((0.4, 0.0, 0.2), "") == ""
+    assert gate.set_pose((0.4, 0.0, 0.2), "", START) == ""
     assert not send(gate, move(dx=0.01)).rejected
 
 
@@ -241,7 +265,7 @@ def test_clock_going_back_restarts_the_rate_measurement(gate):
 def test_unchanged_action_keeps_the_last_reason(gate):
     send(gate, move(dx=0.2))
     reason = gate.status().last_reason
-    send(gate, move(dx=0.01), now=START + 1)
+    send(gate, move(dx=0.01), now=START + 0.1)
     assert gate.status().last_reason == reason != ""
 
 
@@ -340,6 +364,6 @@ def test_clock_going_back_restarts_the_watchdog_silence(gate, config):
 
 def test_custom_limits_are_used():
     strict = SafetyGate(SafetyConfig(max_translation_step=0.01, max_rotation_step=0.1), START)
-    strict.set_pose(CENTRE, "base_link")
+    strict.set_pose(CENTRE, "base_link", START)
     decision = send(strict, move(0.03, rotation=(0.2, 0.0, 0.0)))
     assert decision.action.translation[0] == 0.01 and decision.action.rotation[0] == 0.1

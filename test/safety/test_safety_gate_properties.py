@@ -36,6 +36,7 @@ def random_configs(draw) -> SafetyConfig:
         workspace_min=tuple(low),
         workspace_max=tuple(high),
         max_action_age=draw(st.floats(0.01, 10.0)),
+        max_pose_age=draw(st.floats(0.01, 10.0)),
         max_future_stamp=draw(st.floats(0.0, 1.0)),
         command_timeout=draw(st.floats(1.0 / max_rate + 1e-6, 5.0)),
         max_rate=max_rate,
@@ -80,9 +81,9 @@ def streams(config: SafetyConfig) -> st.SearchStrategy:
     )
     events = {
         "action": action,
-        "pose": st.tuples(st.just("pose"), near_box, st.sampled_from(["base_link", "", "base_link"])),
+        "pose": st.tuples(st.just("pose"), near_box, st.sampled_from(["base_link", "", "base_link"]), ages),
         "bad pose": st.tuples(
-            st.just("pose"), st.lists(adversarial_values, min_size=3, max_size=3), st.sampled_from(["", "world"])
+            st.just("pose"), st.lists(adversarial_values, min_size=3, max_size=3), st.sampled_from(["", "world"]), ages
         ),
         "estop": st.tuples(st.just("estop"), st.booleans()),
         "reset": st.tuples(st.just("reset")),
@@ -101,21 +102,23 @@ class Expected:
     estop_latched: bool = False
     estop_pressed: bool = False
     position: tuple[float, float, float] | None = None
+    pose_stamp: float = 0.0
     last_forward_time: float | None = None
     last_gripper: float | None = None
     hold_allowed: bool = False  # a hold needs a forwarded action since the last hold
     actions: int = 0
 
 
-def check_forwarded(config: SafetyConfig, expected: Expected, sent: Action, out: Action) -> None:
+def check_forwarded(config: SafetyConfig, expected: Expected, sent: Action, out: Action, now: float) -> None:
     vector = out.to_vector()
     assert all(math.isfinite(v) for v in vector), vector
     assert all(abs(v) <= config.max_translation_step for v in out.translation), out
     assert all(abs(v) <= config.max_rotation_step for v in out.rotation), out
     assert 0.0 <= out.gripper <= 1.0
     assert out.terminate == sent.terminate
+    if expected.position is None or now - expected.pose_stamp > config.max_pose_age:
+        assert all(v == 0.0 for v in out.translation), "translation with the pose unknown or stale"
     if expected.position is None:
-        assert all(v == 0.0 for v in out.translation), "translation with the pose unknown"
         return
     for position, delta, asked, low, high in zip(
         expected.position, out.translation, sent.translation, config.workspace_min, config.workspace_max, strict=True
@@ -160,16 +163,18 @@ def test_no_output_ever_breaks_a_limit(data):
             assert frame in ("", config.base_frame)
             if expected.last_forward_time is not None:
                 assert now - expected.last_forward_time >= config.min_interval
-            check_forwarded(config, expected, sent, decision.action)
+            check_forwarded(config, expected, sent, decision.action, now)
             workspace_clamps += "workspace" in decision.reason
             expected.last_forward_time = now
             expected.last_gripper = decision.action.gripper
             expected.hold_allowed = True
         elif kind == "pose":
-            _, position, frame = item
+            _, position, frame, age = item
+            stamp = 0.0 if math.isinf(age) else now - age
             usable = frame in ("", config.base_frame) and all(math.isfinite(v) for v in position)
-            assert (gate.set_pose(position, frame) == "") == usable
+            assert (gate.set_pose(position, frame, stamp) == "") == usable
             expected.position = tuple(position) if usable else None
+            expected.pose_stamp = stamp if usable else expected.pose_stamp
         elif kind == "estop":
             expected.estop_pressed = item[1]
             expected.estop_latched |= item[1]

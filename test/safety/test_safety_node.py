@@ -129,6 +129,17 @@ def test_watchdog_publishes_one_hold_keeping_the_gripper(start_gate):
     probe.wait_status(lambda status: not status.watchdog_tripped and status.forwarded == 2)
 
 
+def test_translation_on_a_pose_that_stopped_coming_is_rejected(start_gate):
+    probe = start_gate({"max_pose_age": 0.2})
+    probe.send_pose(CENTRE)
+    probe.wait_pose_known()
+    spin_for(probe.node, 0.4)  # no new /rt2/ee_pose: the last one is now older than max_pose_age
+    probe.send(move(dx=0.01))
+    status = probe.wait_status(lambda status: status.rejected == 1)
+    assert "stale end-effector pose" in status.last_reason and "max_pose_age 0.2 s" in status.last_reason
+    assert probe.submit(move(dx=0.01)) is not None  # submit re-sends the pose first: fresh again
+
+
 def test_actions_faster_than_max_rate_are_rejected(start_gate):
     probe = start_gate({"max_rate": 0.2, "command_timeout": 10.0})  # one action per 5 s
     for _ in range(3):
@@ -169,6 +180,7 @@ def test_safety_limits_are_read_only(start_gate, ros_node):
         ({"max_translation_step": 0.0}, "max_translation_step"),
         ({"command_timeout": -1.0}, "command_timeout"),
         ({"max_rate": 5000.0}, "max_rate"),
+        ({"max_pose_age": 0.0}, "max_pose_age"),
         ({"max_rate": "fast"}, "max_rate"),
         ({"workspace_min": [0, -1, 0]}, "workspace_min"),  # integers: ROS parameters are typed
     ],
