@@ -131,7 +131,12 @@ def test_servo_backend_starts_servo_and_streams_the_delta(ros_node, node_process
     probe = ServoContractProbe(ros_node)
     controller = node_process(
         "arm_controller_node",
-        {"backend": "servo", "control_period": 0.2, "servo_publish_period": 0.02},
+        {
+            "backend": "servo",
+            "control_period": 0.2,
+            "servo_publish_period": 0.02,
+            "safety_node_name": ros_node.get_fully_qualified_name(),  # the probe sends the safe actions
+        },
         environment=environment("humble"),
     )
     assert spin_until(ros_node, lambda: probe.started == 1, 30), controller.output()

@@ -72,8 +72,9 @@ class ArmProbe:
 
 
 @pytest.fixture
-def controller(node_process):
-    return node_process("arm_controller_node")
+def controller(node_process, ros_node):
+    # The probe stands in for safety_node: the controller takes safe actions from that node only.
+    return node_process("arm_controller_node", {"safety_node_name": ros_node.get_fully_qualified_name()})
 
 
 @pytest.fixture
