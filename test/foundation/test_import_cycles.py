@@ -4,31 +4,11 @@ Read from the sources (every import, at module level or inside a function), so a
 only a lazy import hides today is still caught.
 """
 
-import ast
-from pathlib import Path
-
-PACKAGE = Path(__file__).resolve().parents[2] / "rt2_ros"
-
-
-def module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imported_modules(path: Path, known: set[str]) -> set[str]:
-    """The rt2_ros modules `path` imports (a `from package import name` counts name if it is a module)."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return {name for name in found if name in known}
+from source_modules import imported_modules, module_paths
 
 
 def import_graph() -> dict[str, set[str]]:
-    paths = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    paths = module_paths()
     known = set(paths)
     # A package's __init__ importing its own submodules is not a cycle worth reporting.
     return {

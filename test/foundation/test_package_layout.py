@@ -32,7 +32,9 @@ def test_message_fields_match_interfaces():
     assert SafetyStatus.get_fields_and_field_types()["forwarded"] == "uint64"
 
 
-@pytest.mark.parametrize("executable", ["policy_node", "safety_node", "arm_controller_node", "sim_node", "overlay_node", "rt2-ros"])
+@pytest.mark.parametrize(
+    "executable", ["policy_node", "safety_node", "arm_controller_node", "sim_node", "overlay_node", "rt2-ros"]
+)
 def test_executables_on_path(executable):
     import sys
 
