@@ -28,6 +28,7 @@ PARAMETERS = (
         "Width in px of /rt2/overlay: the frame is resized to it (aspect kept) so the text has room; 0 keeps it.",
         0,
         4096,
+        read_only=True,
     ),
     ParameterSpec(
         "max_action_age",
@@ -35,6 +36,7 @@ PARAMETERS = (
         "s: an action computed from a frame more than this older than the frame drawn is not shown.",
         0.0,
         60.0,
+        read_only=True,
     ),
 )
 
