@@ -45,9 +45,9 @@ def test_demo_arguments_default_to_the_scripted_policy():
 
 @pytest.mark.ros
 def test_a_node_that_dies_stops_the_demo_with_its_log_tail(node_process):
-    from rt2_ros.cli.demo import NodeDied, _alive_check
+    from rt2_ros.cli.closed_loop import NodeDied, alive_check
 
     sim = node_process("sim_node", {"image_width": 5})  # below the 32 px minimum: exits at start
     assert sim.wait(30) == 1
     with pytest.raises(NodeDied, match=r"sim_node exited with code 1(.|\n)*image_width"):
-        _alive_check([sim])()
+        alive_check([sim])()
