@@ -13,7 +13,14 @@ next to the video (demo_logs/); a node that dies stops the demo with the tail of
 import argparse
 from pathlib import Path
 
-from rt2_ros.cli.closed_loop import TASK_ORDER, add_loop_arguments, loop_options, loop_processes, running_loop
+from rt2_ros.cli.closed_loop import (
+    STARTUP_TIMEOUT,
+    TASK_ORDER,
+    add_loop_arguments,
+    loop_options,
+    loop_processes,
+    running_loop,
+)
 from rt2_ros.cli.outcome import EpisodeOutcome, success_table
 from rt2_ros.viz.video import VideoWriter
 
@@ -60,6 +67,7 @@ def _run_episodes(args: argparse.Namespace, nodes: list, writer: VideoWriter | N
     from tqdm import tqdm
 
     with running_loop(nodes) as (client, alive):
+        client.wait_for_overlay(alive, STARTUP_TIMEOUT)
         outcomes = []
         progress = tqdm(range(args.episodes), desc="episodes", unit="ep")
         for index in progress:

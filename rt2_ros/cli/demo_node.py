@@ -35,7 +35,7 @@ class DemoClient(Node):
     def __init__(self) -> None:
         super().__init__("rt2_demo")
         self._lock = threading.Lock()
-        self._frames: list[np.ndarray] = []  # (H, W, 3) uint8 overlay images, since the last drain
+        self._frames: list[np.ndarray] = []  # (H, W, 3) uint8 /rt2/overlay images, since the last drain
         self._state: PrivilegedState | None = None
         self._actions = 0
         self._safety: SafetyStatus | None = None
@@ -70,15 +70,24 @@ class DemoClient(Node):
     # -- the demo's steps (main thread) --------------------------------------------------------
 
     def wait_ready(self, alive: Callable[[], None], timeout: float) -> None:
-        """Until every node answers; `alive` raises when a node has died."""
-        checks = {
-            "sim_node's state": lambda: self._state is not None,
-            "overlay_node's view of the camera": lambda: bool(self._frames),
-            "safety_node's status": lambda: self._safety is not None,
-            "policy_node listening on /rt2/command": lambda: self.command.get_subscription_count() > 0,
-            "the /sim/reset service": self.reset_client.service_is_ready,
-            "sim_node's parameter service": self.parameter_client.service_is_ready,
-        }
+        """Until every node of the loop answers; `alive` raises when a node has died."""
+        self._wait_for(
+            {
+                "sim_node's state": lambda: self._state is not None,
+                "safety_node's status": lambda: self._safety is not None,
+                "policy_node listening on /rt2/command": lambda: self.command.get_subscription_count() > 0,
+                "the /sim/reset service": self.reset_client.service_is_ready,
+                "sim_node's parameter service": self.parameter_client.service_is_ready,
+            },
+            alive,
+            timeout,
+        )
+
+    def wait_for_overlay(self, alive: Callable[[], None], timeout: float) -> None:
+        """Until overlay_node's images arrive, so a video has every frame from the first episode on."""
+        self._wait_for({"overlay_node's view of the camera": lambda: bool(self._frames)}, alive, timeout)
+
+    def _wait_for(self, checks: dict[str, Callable[[], bool]], alive: Callable[[], None], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             alive()
