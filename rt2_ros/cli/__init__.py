@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     "command": "command",
     "bench": "bench",
     "random-checkpoint": "random_checkpoint",
+    "soak": "soak",
 }
 
 
