@@ -6,8 +6,11 @@ ROS's convention); quaternions in ROS order [x, y, z, w]. A delta is applied in 
 frame: p' = p + dp, R' = R(droll, dpitch, dyaw) @ R.
 
 Uses ROS's tf_transformations when it is importable (a full ROS install) and otherwise
-transforms3d, the library tf_transformations wraps.
+transforms3d, the library tf_transformations wraps. `PinholeCamera` projects base-frame points into
+a camera image.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -86,3 +89,33 @@ def rotation_delta(from_quaternion: np.ndarray, to_quaternion: np.ndarray) -> np
 def wrap_angle(angle: np.ndarray | float) -> np.ndarray | float:
     """Wrap angles to [-pi, pi)."""
     return (np.asarray(angle) + np.pi) % (2 * np.pi) - np.pi
+
+
+@dataclass(frozen=True)
+class PinholeCamera:
+    """A camera's pose in the base frame and its intrinsics, as MuJoCo defines a camera: it looks along
+    its -z axis with +y up (rotation's columns are the camera's x, y, z axes in the base frame)."""
+
+    position: tuple[float, float, float]  # m, base frame
+    rotation: tuple[tuple[float, ...], ...]  # (3, 3) row-major
+    fovy: float  # rad, vertical field of view
+    width: int  # px
+    height: int  # px
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """(..., 3) points in the base frame -> (..., 2) pixel coordinates (u right, v down) of the image."""
+        in_camera = (np.asarray(points, dtype=float) - np.asarray(self.position)) @ np.asarray(self.rotation)
+        depth = np.maximum(-in_camera[..., 2], 1e-6)  # (...,) distance along the viewing axis
+        focal = (self.height / 2) / np.tan(self.fovy / 2)
+        u = self.width / 2 + focal * in_camera[..., 0] / depth
+        v = self.height / 2 - focal * in_camera[..., 1] / depth
+        return np.stack([u, v], axis=-1)
+
+    def to_dict(self) -> dict:
+        return {"position": list(self.position), "rotation": [list(row) for row in self.rotation],
+                "fovy": self.fovy, "width": self.width, "height": self.height}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "PinholeCamera":
+        return cls(tuple(values["position"]), tuple(tuple(row) for row in values["rotation"]), float(values["fovy"]),
+                   int(values["width"]), int(values["height"]))  # fmt: skip

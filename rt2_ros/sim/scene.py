@@ -37,7 +37,16 @@ COLORS = {
 }
 BLOCK_COLORS = ("red", "green", "blue", "yellow", "purple", "orange")
 BOWL_COLORS = ("white", "blue", "green", "red", "yellow", "black")
-DISTRACTORS = ("ball", "can")  # kinds that stand on the table but are never a task's object
+DISTRACTORS = ("ball", "can")
+# Table looks by name: (MuJoCo builtin texture, colour 1, colour 2). Evaluation holds some out of training
+# (config/generalization.yaml), so the order is fixed: material i is look i.
+TABLE_LOOKS = {
+    "checker": ("checker", (0.55, 0.45, 0.35), (0.45, 0.36, 0.27)),
+    "gradient": ("gradient", (0.75, 0.75, 0.72), (0.55, 0.55, 0.52)),
+    "flat": ("flat", (0.35, 0.42, 0.50), (0.30, 0.36, 0.44)),
+    "tiles": ("checker", (0.62, 0.66, 0.70), (0.40, 0.46, 0.52)),
+    "walnut": ("gradient", (0.42, 0.30, 0.20), (0.28, 0.19, 0.12)),
+}  # kinds that stand on the table but are never a task's object
 
 # Contact groups: the table touches objects; the arm touches objects but not the table or
 # itself (its links overlap at the joints and its base stands on the table).
@@ -153,13 +162,8 @@ def _prepare_arm(spec: mujoco.MjSpec, config: SceneConfig) -> None:
 
 
 def _add_table_and_world(spec: mujoco.MjSpec, config: SceneConfig) -> None:
-    # Three table looks, one picked per episode (world.SimWorld.reset); geom_matid selects.
-    looks = [
-        ("checker", (0.55, 0.45, 0.35), (0.45, 0.36, 0.27)),
-        ("gradient", (0.75, 0.75, 0.72), (0.55, 0.55, 0.52)),
-        ("flat", (0.35, 0.42, 0.50), (0.30, 0.36, 0.44)),
-    ]
-    for index, (builtin, rgb1, rgb2) in enumerate(looks):
+    # The table looks, one picked per episode (world.SimWorld.reset); geom_matid selects.
+    for index, (builtin, rgb1, rgb2) in enumerate(TABLE_LOOKS.values()):
         texture = spec.add_texture(name=f"table_texture_{index}", type=mujoco.mjtTexture.mjTEXTURE_2D, width=256)
         texture.height = 256
         texture.builtin = getattr(mujoco.mjtBuiltin, f"mjBUILTIN_{builtin.upper()}")

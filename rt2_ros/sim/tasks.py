@@ -4,11 +4,13 @@ The checks read only object poses (a `PrivilegedState`), so they hold the same i
 in-process sim, behind sim_node, and in tests with hand-made states.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from rt2_ros.sim.privileged import PUSH_DIRECTIONS, TASK_KINDS, ObjectState, PrivilegedState, TaskState
+from rt2_ros.sim.variation import SceneVariation
 
 LIFT_HEIGHT = 0.05  # m above its resting height: a picked-up object
 NEAR_DISTANCE = 0.10  # m between centres (in the table plane): "near"
@@ -40,24 +42,54 @@ def instruction(kind: str, obj: str, target: str | None, direction: str | None) 
     return f"push the {obj} to the {direction}"
 
 
-def sample_task(rng: np.random.Generator, objects: dict[str, ObjectState], spec: TaskSpec) -> TaskState:
-    """A task about the blocks on the table; `rng` makes it reproducible."""
-    kind = spec.kind or str(rng.choice(TASK_KINDS))
+def task_possible(kind: str, objects: Sequence[tuple[str, str]], variation: SceneVariation) -> bool:
+    """Whether a scene of (kind, colour) objects holds a `kind` task that `variation` allows (colours only)."""
+    blocks = [color for object_kind, color in objects if object_kind == "block"]
+    bowls = [color for object_kind, color in objects if object_kind == "bowl"]
+    for index, color in enumerate(blocks):
+        if not variation.object_allowed(color):
+            continue
+        if kind in ("pick_up", "push"):
+            return True
+        targets = bowls if kind == "put_in_bowl" else blocks[:index] + blocks[index + 1 :]
+        if any(variation.pair_allowed(color, target) for target in targets):
+            return True
+    return False
+
+
+def sample_task(
+    rng: np.random.Generator, kind: str, objects: dict[str, ObjectState], variation: SceneVariation | None = None
+) -> TaskState:
+    """A `kind` task about the blocks on the table that `variation` allows; `rng` makes it reproducible.
+
+    ValueError when the scene holds none (check task_possible before changing the world).
+    """
+    variation = variation or SceneVariation()
     blocks = sorted(name for name, obj in objects.items() if obj.kind == "block")
     bowls = sorted(name for name, obj in objects.items() if obj.kind == "bowl")
-    obj = str(rng.choice(blocks))
+
+    def targets(name: str) -> list[str]:
+        pool = bowls if kind == "put_in_bowl" else [other for other in blocks if other != name]
+        return [other for other in pool if variation.pair_allowed(objects[name].color, objects[other].color)]
+
+    candidates = [name for name in blocks if variation.object_allowed(objects[name].color)]
+    if kind in ("move_near", "put_in_bowl"):
+        candidates = [name for name in candidates if targets(name)]
+    if not candidates:
+        raise ValueError(f"no {kind} task in this scene is allowed by the variation")
+    obj = str(rng.choice(candidates))
     target = direction = None
     if kind == "move_near":
         # A target already near the object would make the task solved before it starts.
-        others = [name for name in blocks if name != obj]
+        others = targets(obj)
         far = [name for name in others if planar_distance(objects[obj], objects[name]) > NEAR_DISTANCE + 0.05]
         target = str(rng.choice(far)) if far else max(others, key=lambda n: planar_distance(objects[obj], objects[n]))
     elif kind == "put_in_bowl":
-        target = str(rng.choice(bowls))
+        target = str(rng.choice(targets(obj)))
     elif kind == "push":
         # A push asks for a way that is free (nothing in the object's path), when there is one.
-        options = [(name, way) for name in blocks for way in PUSH_DIRECTIONS if push_path_clear(objects, name, way)]
-        options = options or [(name, way) for name in blocks for way in PUSH_DIRECTIONS]
+        options = [(name, way) for name in candidates for way in PUSH_DIRECTIONS if push_path_clear(objects, name, way)]
+        options = options or [(name, way) for name in candidates for way in PUSH_DIRECTIONS]
         obj, direction = options[int(rng.integers(len(options)))]
     return TaskState(
         kind=kind,

@@ -13,27 +13,31 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
+from rt2_ros.geometry import PinholeCamera
 from rt2_ros.robot.description import home_positions
 from rt2_ros.sim.placement import Footprint, Spot, check_fits, sample_layout
 from rt2_ros.sim.privileged import ObjectState, PrivilegedState, TaskState
 from rt2_ros.sim.scene import (
     ARM_JOINTS,
-    BLOCK_COLORS,
     BOWL_COLORS,
     CAMERA_NAME,
     COLORS,
     DISTRACTORS,
     EE_FRAME,
     FINGER_JOINTS,
+    TABLE_LOOKS,
     SceneConfig,
     block_name,
     bowl_name,
     build_model,
 )
-from rt2_ros.sim.tasks import TaskSpec, is_success, sample_task
+from rt2_ros.sim.tasks import TaskSpec, is_success, sample_task, task_possible
 from rt2_ros.sim.trajectory import JointLimits, Trajectory, check_trajectory, start_trajectory
+from rt2_ros.sim.variation import SceneVariation
 
 SETTLE_TIME = 0.3  # s of physics after placing, so objects rest before the episode starts
+SCENE_ATTEMPTS = 200  # scenes drawn for one reset before giving up on a variation's task (p < 1e-9 for ours)
+SCENE_SALT = 7919  # keeps the redraw generators apart from placement's (placement.sample_layout)
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,10 @@ class SimWorld:
         image_size: tuple[int, int] = (224, 224),
         home: Sequence[float] | None = None,
         urdf: str | None = None,
+        variation: SceneVariation | None = None,
     ) -> None:
         self.scene = scene or SceneConfig()
+        self.variation = variation or SceneVariation()  # what the next resets draw; may be replaced between them
         self.model = build_model(self.scene, urdf)
         self.data = mujoco.MjData(self.model)
         self.image_width, self.image_height = image_size
@@ -91,7 +97,7 @@ class SimWorld:
         self.finger_range = tuple(model.jnt_range[model.joint(FINGER_JOINTS[0]).id])  # (open, closed) in m
         self._ee_body = model.body(EE_FRAME).id
         self._table_geom = model.geom("table").id
-        self._table_materials = [model.material(f"table_material_{index}").id for index in range(3)]
+        self._table_materials = [model.material(f"table_material_{index}").id for index in range(len(TABLE_LOOKS))]
         self._base_light_pos = model.light_pos.copy()
         self._trajectory: Trajectory | None = None
         self._objects: list[Placed] = []
@@ -102,18 +108,28 @@ class SimWorld:
         # depend on the colours drawn).
         check_fits([footprint(obj) for obj in self._draw_objects(np.random.default_rng(0))])
 
+    @property
+    def variation(self) -> SceneVariation:
+        return self._variation
+
+    @variation.setter
+    def variation(self, variation: SceneVariation) -> None:
+        if len(variation.block_colors) < self.scene.num_blocks:
+            raise ValueError(
+                f"scene variation draws {self.scene.num_blocks} blocks from {len(variation.block_colors)} colours"
+            )
+        self._variation = variation
+
     # -- episodes ----------------------------------------------------------------------------
 
     def reset(self, task: TaskSpec | None = None, seed: int | None = None) -> TaskState:
-        """A new episode: arm at home, objects re-coloured and re-placed, a task drawn.
+        """A new episode of `self.variation`: arm at home, objects re-coloured and re-placed, a task drawn.
 
         The world's seed fixes the whole sequence of episodes; `seed` fixes this one alone. Everything
         random is drawn before the world changes, so a reset that raises leaves the running episode as it was.
         """
         episode_seed = int(self._rng.integers(2**31)) if seed is None else seed
-        rng = np.random.default_rng(episode_seed)
-        look = self._draw_look(rng)
-        objects = self._draw_objects(rng)
+        kind, rng, look, objects = self._draw_scene(task or TaskSpec(), episode_seed)
         spots = sample_layout(rng, [footprint(obj) for obj in objects], episode_seed)
         model, data = self.model, self.data
         now = data.time
@@ -128,16 +144,28 @@ class SimWorld:
         self._place(objects, spots)
         mujoco.mj_forward(model, data)
         self.advance(SETTLE_TIME)
-        self.task = sample_task(rng, self.object_states(), task or TaskSpec())
+        self.task = sample_task(rng, kind, self.object_states(), self.variation)
         self.episode += 1
         self.step_count = 0
         return self.task
 
+    def _draw_scene(self, task: TaskSpec, episode_seed: int) -> tuple[str, np.random.Generator, tuple, list[Placed]]:
+        """(task kind, the generator to go on with, look, objects) of a scene that holds a task the variation
+        allows; a scene without one is redrawn from a generator derived from the seed (reproducible)."""
+        for attempt in range(SCENE_ATTEMPTS):
+            rng = np.random.default_rng(episode_seed if attempt == 0 else [episode_seed, SCENE_SALT, attempt])
+            kind = task.kind or str(rng.choice(self.variation.task_kinds))
+            look = self._draw_look(rng)
+            objects = self._draw_objects(rng)
+            if task_possible(kind, [(obj.kind, obj.color) for obj in objects], self.variation):
+                return kind, rng, look, objects
+        raise RuntimeError(f"no scene with a {kind} task the variation allows in {SCENE_ATTEMPTS} draws")
+
     def _draw_look(self, rng: np.random.Generator) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         """(table material, its tint (3,), light diffuse (nlight, 1), light positions (nlight, 3))."""
-        material = int(rng.choice(self._table_materials))
+        material = self._table_materials[list(TABLE_LOOKS).index(str(rng.choice(self.variation.table_looks)))]
         tint = rng.uniform(0.75, 1.0, size=3)
-        diffuse = rng.uniform(0.35, 0.75, size=(self.model.nlight, 1))
+        diffuse = rng.uniform(*self.variation.light_diffuse, size=(self.model.nlight, 1))
         lights = self._base_light_pos + rng.uniform(-0.3, 0.3, size=self._base_light_pos.shape)
         return material, tint, diffuse, lights
 
@@ -152,7 +180,7 @@ class SimWorld:
         """The episode's objects with their colours: bowls, blocks, then the distractors."""
         scene, model = self.scene, self.model
         half = scene.block_half_size
-        block_colors = rng.choice(BLOCK_COLORS, size=scene.num_blocks, replace=False)
+        block_colors = rng.choice(self.variation.block_colors, size=scene.num_blocks, replace=False)
         bowl_colors = rng.choice(BOWL_COLORS, size=scene.num_bowls, replace=False)
         radius = scene.bowl_radius
         placed = [Placed(bowl_name(i), "bowl", str(c), (radius, radius, scene.bowl_height / 2))
@@ -265,6 +293,15 @@ class SimWorld:
         )
         state.success = is_success(state)
         return state
+
+    def camera(self) -> PinholeCamera:
+        """The scene camera's pose and intrinsics (it is fixed to the arm's base: the same every episode)."""
+        camera = self.model.camera(CAMERA_NAME).id
+        mujoco.mj_forward(self.model, self.data)  # camera poses of the current state
+        position = tuple(float(value) for value in self.data.cam_xpos[camera])
+        rotation = tuple(tuple(float(value) for value in row) for row in self.data.cam_xmat[camera].reshape(3, 3))
+        fovy = float(np.radians(self.model.cam_fovy[camera]))
+        return PinholeCamera(position, rotation, fovy, self.image_width, self.image_height)
 
     def render(self) -> np.ndarray:
         """(image_height, image_width, 3) uint8 RGB from the scene camera; callable from any thread."""
