@@ -11,9 +11,11 @@ from setuptools import find_packages, setup
 
 
 def data_files() -> list[tuple[str, list[str]]]:
-    """config/, urdf/, launch/ into <prefix>/share/rt2_ros/ (found by rt2_ros.resources)."""
+    """config/, urdf/, launch/, msg/ into <prefix>/share/rt2_ros/ (found by rt2_ros.resources; the msg files are
+    what rosbags reads the package's message types from)."""
     root = Path(__file__).parent
-    folders = sorted({path.parent for name in ("config", "urdf", "launch") for path in (root / name).rglob("*.*")})
+    names = ("config", "urdf", "launch", "msg")
+    folders = sorted({path.parent for name in names for path in (root / name).rglob("*.*")})
     return [
         (f"share/rt2_ros/{folder.relative_to(root)}", [str(p.relative_to(root)) for p in sorted(folder.glob("*.*"))])
         for folder in folders
@@ -35,7 +37,8 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["rt2_ros", "rt2_ros.*"], exclude=["rt2_ros.msg", "rt2_ros.msg.*"]),
-    package_data={"rt2_ros": ["py.typed"]},
+    # The shipped tiny VLA checkpoint travels with the modules.
+    package_data={"rt2_ros": ["py.typed", "policy/tiny/checkpoint/*"]},
     data_files=data_files(),
     install_requires=requirements("base.txt"),
     extras_require={"dev": requirements("dev.txt")},

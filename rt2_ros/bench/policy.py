@@ -1,7 +1,8 @@
 """`rt2-ros bench policy`: where the time of one policy step goes, on this machine.
 
 CPU (default): a random checkpoint (`rt2-ros random-checkpoint`, 224 px, 196 image tokens) through the hf
-backend. In process: per-stage latency of one step (image conversion, preprocessing, model, decoding,
+backend; `--backend tiny`: the tiny VLA (the shipped checkpoint, or `--model-path`), plus its training
+throughput. In process: per-stage latency of one step (image conversion, preprocessing, model, decoding,
 publish). Then policy_node as its own process on loopback DDS, its topics remapped under /bench so nothing
 reaches a live system: a frame is published stamped just before sending, and the time from that stamp to
 the /rt2/action it produces is taken, one frame at a time. The node reports, per frame, in its `acting:`
@@ -31,7 +32,11 @@ from rt2_ros.bench import write_json
 IMAGE_SHAPE = (224, 224, 3)  # the sim camera's default frame
 INSTRUCTION = "pick up the red block"
 CONTROL_RATE = 100.0  # Hz: a frame never waits long for the loop; frames are sent one at a time anyway
-REMAPS = ("/camera/image_raw", "/rt2/command", "/rt2/action", "/rt2/action_tokens", "/rt2/policy_status")
+REMAPS = (
+    "/camera/image_raw", "/rt2/command", "/rt2/action", "/rt2/action_tokens", "/rt2/policy_status", "/rt2/ee_pose",
+    "/joint_states",
+)  # fmt: skip
+EE_POSITION, EE_QUATERNION = (0.45, 0.0, 0.15), (1.0, 0.0, 0.0, 0.0)  # the arm's state the tiny backend is given
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,14 +45,28 @@ def run(args: argparse.Namespace) -> int:
 
         return run_gpu(args)
     from rt2_ros.local_dds import use_loopback
-    from rt2_ros.policy.hf.random_checkpoint import write_random_checkpoint
 
     use_loopback()
     quick = bool(getattr(args, "quick", False))
-    with tempfile.TemporaryDirectory(prefix="rt2_bench_policy_") as folder:
-        checkpoint = write_random_checkpoint(Path(folder) / "random")
-        results = stage_latencies(checkpoint, 20 if quick else 200)
-        results.update(end_to_end(checkpoint, 20 if quick else 200))
+    count = 20 if quick else 200
+    if getattr(args, "backend", "hf") == "tiny":
+        from rt2_ros.bench.tiny import training_throughput
+        from rt2_ros.policy.tiny.modeling_tiny import TinyPolicy
+
+        model_path = getattr(args, "model_path", "") or ""
+        policy = TinyPolicy(model_path or None)
+        results = {"backend": "tiny", **stage_latencies(policy, count)}
+        results.update(end_to_end({"backend": "tiny", "model_path": model_path}, count))
+        results.update(training_throughput(policy.config, 5 if quick else 30))
+    else:
+        from rt2_ros.policy.hf.configuration_hf import HFPolicyConfig
+        from rt2_ros.policy.hf.modeling_hf import HFPolicy
+        from rt2_ros.policy.hf.random_checkpoint import write_random_checkpoint
+
+        with tempfile.TemporaryDirectory(prefix="rt2_bench_policy_") as folder:
+            checkpoint = write_random_checkpoint(Path(folder) / "random")
+            results = {"backend": "hf", **stage_latencies(HFPolicy(HFPolicyConfig(checkpoint)), count)}
+            results.update(end_to_end({"backend": "hf", "model_path": str(checkpoint)}, count))
     results["cpu_cores"] = os.cpu_count()
     print_table(results)
     write_json(args, "policy", results)
@@ -61,20 +80,19 @@ def percentiles(name: str, milliseconds: list[float]) -> dict[str, float]:
     }
 
 
-def stage_latencies(checkpoint: Path, iterations: int) -> dict:
-    """Each stage of one step timed in this process, with a real publisher for the publish stage."""
+def stage_latencies(policy, iterations: int) -> dict:
+    """Each stage of one step of `policy` (HFPolicy or TinyPolicy: preprocess, infer, decode) timed in this
+    process, with a real publisher for the publish stage."""
     import rclpy
     from std_msgs.msg import Header
 
     from rt2_ros.msg import ActionTokens, EndEffectorDelta
     from rt2_ros.nodes.policy_node import output_messages
-    from rt2_ros.policy.base import Observation, PolicyStep
-    from rt2_ros.policy.hf.configuration_hf import HFPolicyConfig
-    from rt2_ros.policy.hf.modeling_hf import HFPolicy
+    from rt2_ros.policy.base import Observation, PolicyStep, Proprio
     from rt2_ros.ros.image_conversion import image_to_rgb, rgb_to_image
     from rt2_ros.ros.qos import ACTION
 
-    policy = HFPolicy(HFPolicyConfig(checkpoint))
+    proprio = Proprio(np.array(EE_POSITION), np.array(EE_QUATERNION), 0.0)
     rng = np.random.default_rng(0)
     frames = [rgb_to_image(rng.integers(0, 256, size=IMAGE_SHAPE, dtype=np.uint8)) for _ in range(4)]
     rclpy.init()
@@ -89,7 +107,7 @@ def stage_latencies(checkpoint: Path, iterations: int) -> dict:
             times = [time.perf_counter()]
             image = image_to_rgb(message)
             times.append(time.perf_counter())
-            inputs = policy.preprocess(Observation(image, INSTRUCTION, 0.0))
+            inputs = policy.preprocess(Observation(image, INSTRUCTION, 0.0, proprio=proprio))
             times.append(time.perf_counter())
             tokens = policy.infer(inputs)
             times.append(time.perf_counter())
@@ -115,26 +133,30 @@ def stage_latencies(checkpoint: Path, iterations: int) -> dict:
     return results
 
 
-def end_to_end(checkpoint: Path, count: int) -> dict:
+def end_to_end(backend_parameters: dict, count: int) -> dict:
     """Camera stamp -> action latency through policy_node in its own process, one frame at a time.
+
+    The arm's state (/rt2/ee_pose, /joint_states) is published with each frame, for backends that read it.
 
     Each policy_node frame is followed by one through image_echo_node (the baseline: an action published
     straight from the image callback), so both see the machine's load of the same moment.
     """
     import rclpy
+    from geometry_msgs.msg import PoseStamped
     from rclpy.executors import SingleThreadedExecutor
     from rclpy.qos import QoSProfile
-    from sensor_msgs.msg import Image
+    from sensor_msgs.msg import Image, JointState
     from std_msgs.msg import String
 
     from rt2_ros.bench import image_echo_node
     from rt2_ros.msg import EndEffectorDelta
     from rt2_ros.processes import NodeProcess
+    from rt2_ros.robot.description import GRIPPER_JOINT
     from rt2_ros.ros.image_conversion import rgb_to_image
-    from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, SENSOR_DATA
+    from rt2_ros.ros.qos import ACTION, COMMAND, JOINT_STATES, LATCHED, LATEST_STATE, SENSOR_DATA
 
     remaps = [argument for topic in REMAPS for argument in ("-r", f"{topic}:=/bench{topic}")]
-    parameters = {"backend": "hf", "model_path": str(checkpoint), "control_rate": CONTROL_RATE}
+    parameters = {**backend_parameters, "control_rate": CONTROL_RATE}
     rclpy.init()
     node = rclpy.create_node("rt2_bench_policy_probe")
     executor = SingleThreadedExecutor()
@@ -152,6 +174,13 @@ def end_to_end(checkpoint: Path, count: int) -> dict:
     images = node.create_publisher(Image, "/bench/camera/image_raw", SENSOR_DATA)
     echo_images = node.create_publisher(Image, image_echo_node.IMAGE_TOPIC, SENSOR_DATA)
     commands = node.create_publisher(String, "/bench/rt2/command", COMMAND)
+    poses = node.create_publisher(PoseStamped, "/bench/rt2/ee_pose", LATEST_STATE)
+    joints = node.create_publisher(JointState, "/bench/joint_states", JOINT_STATES)
+    pose = PoseStamped()
+    pose.pose.position.x, pose.pose.position.y, pose.pose.position.z = EE_POSITION
+    orientation = pose.pose.orientation
+    orientation.x, orientation.y, orientation.z, orientation.w = EE_QUATERNION
+    joint_state = JointState(name=[GRIPPER_JOINT], position=[0.0])
     frame = rgb_to_image(np.random.default_rng(1).integers(0, 256, size=IMAGE_SHAPE, dtype=np.uint8))
 
     def spin_until(condition, timeout: float) -> bool:
@@ -161,8 +190,11 @@ def end_to_end(checkpoint: Path, count: int) -> dict:
         return condition()
 
     def send(publisher) -> int:
-        """Publish the frame stamped now; the stamp in ns."""
+        """Publish the arm's state and the frame stamped now; the stamp in ns."""
         stamp = node.get_clock().now()
+        pose.header.stamp = joint_state.header.stamp = stamp.to_msg()
+        poses.publish(pose)
+        joints.publish(joint_state)
         frame.header.stamp = stamp.to_msg()
         publisher.publish(frame)
         return stamp.nanoseconds
@@ -243,12 +275,13 @@ def end_to_end(checkpoint: Path, count: int) -> dict:
 
 def print_table(results: dict) -> None:
     cores = results["cpu_cores"]
-    print(f"policy step, hf backend, random checkpoint, {results['image']} rgb8 frames, CPU ({cores} cores)")
+    model = "random checkpoint" if results["backend"] == "hf" else "the tiny VLA"
+    print(f"policy step, {results['backend']} backend, {model}, {results['image']} rgb8 frames, CPU ({cores} cores)")
     print(f"{'stage':<34}{'p50 ms':>10}{'p99 ms':>10}")
     rows = [
         ("image conversion", "convert"),
         ("preprocessing", "preprocess"),
-        ("model (7 action tokens)", "model"),
+        ("model (the action tokens)", "model"),
         ("decoding (tokens -> action)", "decode"),
         ("publish (ActionTokens + action)", "publish"),
         ("bare policy step (pre+model+dec)", "policy_step"),
@@ -268,3 +301,9 @@ def print_table(results: dict) -> None:
         f"from the image callback); {results['frames_lost']} and {results['baseline_frames_lost']} of them got "
         "no action: dropped on the best-effort camera topic or too late)"
     )
+    print(f"policy steps per second in the node at p50: {1e3 / results['node_policy_step_p50_ms']:.0f}")
+    if "train_samples_per_s" in results:
+        print(
+            f"training ({results['parameters'] / 1e6:.2f}M parameters, batch {results['train_batch']}, forward + "
+            f"backward + AdamW, random inputs): {results['train_samples_per_s']:.0f} samples/s"
+        )

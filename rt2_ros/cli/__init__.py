@@ -15,6 +15,9 @@ SUBCOMMANDS = {
     "bench": "bench",
     "random-checkpoint": "random_checkpoint",
     "soak": "soak",
+    "collect": "collect",
+    "train": "train",
+    "eval": "eval",
 }
 
 

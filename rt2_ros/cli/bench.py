@@ -15,6 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--gpu", action="store_true", help="policy: the OpenVLA-7B-shaped GPU comparison")
     parser.add_argument("--tiny", action="store_true", help="policy --gpu: tiny shapes (a smoke run, CPU is fine)")
+    parser.add_argument("--backend", choices=("hf", "tiny"), default="hf", help="policy: whose step to time (hf)")
+    parser.add_argument("--model-path", default="", help="policy --backend tiny: checkpoint (default: the shipped one)")
 
 
 def run(args: argparse.Namespace) -> int:

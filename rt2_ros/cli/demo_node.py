@@ -22,7 +22,7 @@ from rt2_ros.cli.outcome import EpisodeOutcome
 from rt2_ros.msg import EndEffectorDelta, SafetyStatus
 from rt2_ros.ros.image_conversion import image_to_rgb
 from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, LATEST_STATE, VIEWER_IMAGE
-from rt2_ros.sim.privileged import PrivilegedState, parse
+from rt2_ros.sim.privileged import PrivilegedState, TaskState, parse
 from rt2_ros.viz.overlay import draw_verdict
 from rt2_ros.viz.video import VideoWriter
 
@@ -98,18 +98,35 @@ class DemoClient(Node):
         raise TimeoutError(f"the nodes did not come up within {timeout:.0f} s; still waiting for {missing}")
 
     def episode(
-        self, kind: str, timeout: float, alive: Callable[[], None], writer: VideoWriter | None, number: int
+        self,
+        kind: str,
+        timeout: float,
+        alive: Callable[[], None],
+        writer: VideoWriter | None,
+        number: int,
+        variation: str | None = None,
+        phrase: Callable[[TaskState], str] | None = None,
     ) -> EpisodeOutcome:
-        """Set the task, reset, command, and watch until success or `timeout` s."""
-        task = Parameter(name="task", value=ParameterValue(type=ParameterType.PARAMETER_STRING, string_value=kind))
-        result = self._call(self.parameter_client, SetParameters.Request(parameters=[task])).results[0]
-        if not result.successful:
-            raise RuntimeError(f"sim_node refused task {kind!r}: {result.reason}")
+        """Set the task (and the scene variation), reset, command, and watch until success or `timeout` s.
+
+        The command is the sim's own instruction, or `phrase(task)` (another wording of it).
+        """
+        values = {"task": kind} if variation is None else {"task": kind, "variation": variation}
+        parameters = [
+            Parameter(name=name, value=ParameterValue(type=ParameterType.PARAMETER_STRING, string_value=value))
+            for name, value in values.items()
+        ]
+        for result in self._call(self.parameter_client, SetParameters.Request(parameters=parameters)).results:
+            if not result.successful:
+                raise RuntimeError(f"sim_node refused {values}: {result.reason}")
         previous = self._state.episode if self._state is not None else 0
-        instruction = self._call(self.reset_client, Trigger.Request()).message
+        reset = self._call(self.reset_client, Trigger.Request())
+        if not reset.success:
+            raise RuntimeError(f"sim_node could not reset: {reset.message}")
         while self._state is None or self._state.episode <= previous:
             alive()
             time.sleep(0.02)
+        instruction = reset.message if phrase is None else phrase(self._state.task)
         with self._lock:
             self._frames.clear()
             self._actions = 0

@@ -5,7 +5,8 @@ Subscribes /camera/image_raw (sensor-data QoS) and /rt2/command (std_msgs/String
 `control_rate` times a second, and as soon as a new frame arrives when the loop is free, it runs the
 policy on the freshest frame whose header.stamp is at most `max_image_age` old, and publishes
 /rt2/action_tokens (rt2_ros/ActionTokens) and /rt2/action (rt2_ros/EndEffectorDelta), both stamped with
-the frame's capture time. A command starts a new episode; terminate or `max_episode_steps` ends it and
+the frame's capture time. The tiny backend also reads the arm's own state: /rt2/ee_pose and the gripper
+joint of /joint_states. A command starts a new episode; terminate or `max_episode_steps` ends it and
 the node idles until the next command.
 
 When it publishes nothing it says why: a latched /rt2/policy_status line `<state>: <detail>` (states in
@@ -21,8 +22,9 @@ import sys
 import threading
 import time
 
+from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Header, String
 
 from rt2_ros.msg import ActionTokens, EndEffectorDelta
@@ -31,10 +33,11 @@ from rt2_ros.policy.episode import EpisodeRunner, RunnerConfig, State
 from rt2_ros.policy.factory import BACKENDS, PolicyConfig, make_policy
 from rt2_ros.policy.hf.configuration_hf import DECODING_MODES
 from rt2_ros.policy.pacing import PacedWorker
+from rt2_ros.robot.description import gripper_closure
 from rt2_ros.ros.conversions import seconds
 from rt2_ros.ros.image_conversion import ImageConversionError, image_to_rgb
 from rt2_ros.ros.parameters import ParameterSpec, declare_parameters
-from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, LATEST_STATE, SENSOR_DATA
+from rt2_ros.ros.qos import ACTION, COMMAND, JOINT_STATES, LATCHED, LATEST_STATE, SENSOR_DATA
 from rt2_ros.ros.runner import run_node
 
 PARAMETERS = (
@@ -91,6 +94,8 @@ class PolicyNode(Node):
         self._pending_commands: list[str] = []  # every command counts (each is checked and logged)
         self._newest_image: Image | None = None
         self._newest_privileged: str | None = None
+        self._newest_pose: PoseStamped | None = None
+        self._newest_joints: JointState | None = None
         self._status = ""  # the inference thread's, once it runs
 
         self.action_publisher = self.create_publisher(EndEffectorDelta, "/rt2/action", ACTION)
@@ -101,6 +106,9 @@ class PolicyNode(Node):
         self.create_subscription(String, "/rt2/command", self.on_command, COMMAND)
         if policy.needs_privileged_state:
             self.create_subscription(String, "/sim/privileged_state", self.on_privileged_state, LATEST_STATE)
+        if policy.needs_proprio:  # the arm's own state: the controller's pose, the driver's joint states
+            self.create_subscription(PoseStamped, "/rt2/ee_pose", self.on_ee_pose, LATEST_STATE)
+            self.create_subscription(JointState, "/joint_states", self.on_joint_states, JOINT_STATES)
         self.set_status(State.NO_COMMAND, "no command yet: publish one on /rt2/command")
         self.inference.start()
         self.get_logger().info(
@@ -127,6 +135,14 @@ class PolicyNode(Node):
     def on_privileged_state(self, message: String) -> None:
         with self._lock:
             self._newest_privileged = message.data
+
+    def on_ee_pose(self, message: PoseStamped) -> None:
+        with self._lock:
+            self._newest_pose = message
+
+    def on_joint_states(self, message: JointState) -> None:
+        with self._lock:
+            self._newest_joints = message
 
     # -- the control loop (the inference thread) --------------------------------------------------
 
@@ -174,6 +190,8 @@ class PolicyNode(Node):
             commands, self._pending_commands = self._pending_commands, []
             image, self._newest_image = self._newest_image, None
             privileged, self._newest_privileged = self._newest_privileged, None
+            pose, self._newest_pose = self._newest_pose, None
+            joints, self._newest_joints = self._newest_joints, None
         for command in commands:
             try:
                 instruction = self.runner.command(command)
@@ -184,6 +202,15 @@ class PolicyNode(Node):
             self.runner.new_frame(seconds(image.header.stamp), image)
         if privileged is not None:
             self.take_privileged_state(privileged)
+        if pose is not None:
+            position, orientation = pose.pose.position, pose.pose.orientation
+            self.runner.ee_pose = (
+                (position.x, position.y, position.z),
+                (orientation.x, orientation.y, orientation.z, orientation.w),
+            )
+        if joints is not None:
+            closure = gripper_closure(list(joints.name), list(joints.position))
+            self.runner.gripper = self.runner.gripper if closure is None else closure
 
     def take_privileged_state(self, text: str) -> None:
         try:

@@ -36,7 +36,10 @@ from rt2_ros.ros.runner import run_node
 from rt2_ros.sim.privileged import TASK_KINDS, serialise
 from rt2_ros.sim.scene import SceneConfig
 from rt2_ros.sim.tasks import TaskSpec
+from rt2_ros.sim.variation import SceneVariation, load_variations
 from rt2_ros.sim.world import SimWorld
+
+VARIATIONS = load_variations()
 
 PARAMETERS = (
     ParameterSpec("image_width", 224, "Camera image width in pixels.", 32, 1920, read_only=True),
@@ -45,6 +48,12 @@ PARAMETERS = (
         "seed", 0, "Seed of the episode sequence: the same seed gives the same episodes.", 0, 2**31 - 1, read_only=True
     ),
     ParameterSpec("task", "", "Task kind of the next resets; empty draws one per episode.", choices=("", *TASK_KINDS)),
+    ParameterSpec(
+        "variation",
+        "",
+        "Scene variation of the next resets (config/generalization.yaml); empty: all the scene offers.",
+        choices=("", *VARIATIONS),
+    ),
     ParameterSpec("camera_rate", 10.0, "Hz of /camera/image_raw and /sim/privileged_state (sim time).", 1.0, 60.0),
     ParameterSpec("joint_state_rate", 50.0, "Hz of /joint_states (sim time).", 1.0, 500.0),
     ParameterSpec("physics_rate", 500.0, "Hz of the physics steps.", 100.0, 2000.0, read_only=True),
@@ -68,6 +77,7 @@ class SimNode(Node):
             SceneConfig(timestep=1.0 / self.params["physics_rate"]),
             seed=self.params["seed"],
             image_size=(self.params["image_width"], self.params["image_height"]),
+            variation=variation_named(self.params["variation"]),
         )
         self.image_publisher = self.create_publisher(Image, "/camera/image_raw", SENSOR_DATA)
         self.joint_publisher = self.create_publisher(JointState, "/joint_states", JOINT_STATES)
@@ -134,13 +144,17 @@ class SimNode(Node):
             self.refuse(f"gripper command refused: {error}")
 
     def on_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
-        """task, camera_rate, joint_state_rate and real_time_factor take effect at once (task: at the next reset)."""
+        """task, variation, camera_rate, joint_state_rate and real_time_factor take effect at once (task and
+        variation: at the next reset)."""
         specs = {spec.name: spec for spec in PARAMETERS}
         try:
             for parameter in parameters:
                 if parameter.name in specs:
                     check_value(specs[parameter.name], parameter.value)
             task = next((TaskSpec(p.value or None) for p in parameters if p.name == "task"), self.task)
+            for parameter in parameters:
+                if parameter.name == "variation":
+                    self.world.variation = variation_named(parameter.value)
         except ValueError as error:
             return SetParametersResult(successful=False, reason=str(error))
         self.task = task
@@ -190,6 +204,10 @@ class SimNode(Node):
         state = self.world.privileged_state(stamp=seconds(stamp))
         self.state_publisher.publish(String(data=serialise(state)))
         self.world.step_count += 1
+
+
+def variation_named(name: str) -> SceneVariation:
+    return VARIATIONS[name] if name else SceneVariation()
 
 
 def main(args: list[str] | None = None) -> int:

@@ -10,6 +10,15 @@ from rt2_ros.actions.action import Action
 
 
 @dataclass
+class Proprio:
+    """What the arm knows of itself: /rt2/ee_pose and the gripper's joint in /joint_states (no ground truth)."""
+
+    ee_position: np.ndarray  # (3,) m, base frame
+    ee_quaternion: np.ndarray  # (4,) [x, y, z, w]
+    gripper: float  # measured closure, 0 open .. 1 closed
+
+
+@dataclass
 class Observation:
     image: np.ndarray  # (H, W, 3) uint8 RGB, the camera frame as received
     instruction: str  # the current language command
@@ -17,6 +26,8 @@ class Observation:
     # Ground truth from the simulator (/sim/privileged_state), only for backends that ask for
     # it (the scripted expert); None everywhere else.
     privileged_state: dict[str, Any] | None = None
+    # The arm's own state, for backends that ask for it (the tiny VLA); None until both have arrived.
+    proprio: Proprio | None = None
 
 
 @dataclass
@@ -32,6 +43,8 @@ class Policy(ABC):
     token_scheme: str = "rt2"
     #: True for backends that read Observation.privileged_state (sim only)
     needs_privileged_state: bool = False
+    #: True for backends that read Observation.proprio (/rt2/ee_pose and /joint_states)
+    needs_proprio: bool = False
 
     def reset(self) -> None:  # noqa: B027 - stateless backends need nothing
         """Start a new episode (a new command): forget any per-episode state."""

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from rt2_ros.policy.base import Observation, Policy, PolicyStep
+import numpy as np
+
+from rt2_ros.policy.base import Observation, Policy, PolicyStep, Proprio
 from rt2_ros.policy.instructions import validate_instruction
 
 
@@ -23,6 +25,7 @@ class State(str, Enum):
     WAITING_FOR_IMAGE = "waiting_for_image"  # the freshest frame has been acted on already
     STALE_IMAGE = "stale_image"  # the freshest frame is older than max_image_age
     NO_PRIVILEGED_STATE = "no_privileged_state"  # the scripted backend has no sim ground truth yet
+    NO_PROPRIO = "no_proprio"  # the backend reads the arm's pose and gripper, and one has not arrived yet
     BAD_IMAGE = "bad_image"  # the freshest frame could not be converted
     ERROR = "error"  # the policy raised; nothing published for that step
     ACTING = "acting"  # an action was published
@@ -57,6 +60,8 @@ class EpisodeRunner:
         self.frame: Frame | None = None
         self._acted_stamp: float | None = None  # stamp of the last frame acted on (or rejected as bad)
         self.privileged_state: dict[str, Any] | None = None
+        self.ee_pose: tuple[Any, Any] | None = None  # (position (3,), quaternion (4,)), newest /rt2/ee_pose
+        self.gripper: float | None = None  # newest measured closure from /joint_states
 
     def command(self, text: object) -> str:
         """Start a new episode with this instruction; ValueError (and no change) if it is not a valid one."""
@@ -84,6 +89,8 @@ class EpisodeRunner:
             return State.WAITING_FOR_IMAGE, "waiting for a newer image than the last one acted on"
         if self.policy.needs_privileged_state and self.privileged_state is None:
             return State.NO_PRIVILEGED_STATE, "the scripted backend waits for /sim/privileged_state"
+        if self.policy.needs_proprio and (self.ee_pose is None or self.gripper is None):
+            return State.NO_PROPRIO, "the backend waits for /rt2/ee_pose and the gripper joint in /joint_states"
         return None
 
     def ended(self) -> tuple[State, str]:
@@ -101,7 +108,10 @@ class EpisodeRunner:
         """
         assert self.frame is not None and self.instruction is not None, "call blocked() first"
         self._acted_stamp = self.frame.stamp
-        observation = Observation(image, self.instruction, self.frame.stamp, self.privileged_state)
+        proprio = None
+        if self.ee_pose is not None and self.gripper is not None:
+            proprio = Proprio(np.asarray(self.ee_pose[0], float), np.asarray(self.ee_pose[1], float), self.gripper)
+        observation = Observation(image, self.instruction, self.frame.stamp, self.privileged_state, proprio)
         step = self.policy.act(observation)
         if not step.action.is_finite():
             raise ValueError(f"the policy returned a non-finite action {step.action.to_vector().tolist()}")

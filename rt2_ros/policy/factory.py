@@ -10,7 +10,7 @@ BACKENDS = ("hf", "remote", "tiny", "scripted")
 @dataclass
 class PolicyConfig:
     backend: str = "hf"  # hf | remote | tiny | scripted
-    model_path: str = ""  # checkpoint folder (hf, tiny)
+    model_path: str = ""  # checkpoint folder (hf; tiny: '' = the checkpoint shipped in the package)
     server_url: str = ""  # policy server (remote)
     unnorm_key: str = ""  # dataset_statistics.json key (hf, remote); '' = the only one
     device: str = "cpu"  # cpu | cuda | cuda:N (hf, tiny)
@@ -25,8 +25,8 @@ class PolicyConfig:
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ValueError(f"backend {self.backend!r}; expected one of {BACKENDS}")
-        if self.backend in ("hf", "tiny") and not self.model_path:
-            raise ValueError(f"backend {self.backend!r} needs model_path (a checkpoint folder)")
+        if self.backend == "hf" and not self.model_path:
+            raise ValueError("backend 'hf' needs model_path (a checkpoint folder)")
         if self.backend == "remote" and not self.server_url:
             raise ValueError("backend 'remote' needs server_url (e.g. http://gpu-host:8000)")
 
@@ -59,7 +59,6 @@ def make_policy(config: PolicyConfig) -> Policy:
         from rt2_ros.policy.scripted import ScriptedPolicy
 
         return ScriptedPolicy()
-    raise ValueError(
-        "backend 'tiny' (the in-house RT-2-style model) is not available yet: it comes with its own issue; "
-        "use hf, remote or scripted"
-    )
+    from rt2_ros.policy.tiny.modeling_tiny import TinyPolicy
+
+    return TinyPolicy(config.model_path or None, config.device)

@@ -89,3 +89,11 @@ def cameras() -> dict[str, CameraSpec]:
                 height=int(camera.findtext("image/height")),
             )
     return specs
+
+
+def gripper_closure(names: list[str], positions: list[float]) -> float | None:
+    """The commanded finger joint's travel in a joint state, 0 (open) .. 1 (closed); None without that joint."""
+    if GRIPPER_JOINT not in names:
+        return None
+    low, high = joint_range(GRIPPER_JOINT)
+    return min(1.0, max(0.0, (float(positions[names.index(GRIPPER_JOINT)]) - low) / (high - low)))

@@ -15,8 +15,8 @@ def test_hf_backend_loads_the_checkpoint(checkpoint):
     assert policy.token_scheme == "openvla"
 
 
-def test_tiny_backend_is_not_available_yet():
-    with pytest.raises(ValueError, match=r"'tiny'.*not available yet"):
+def test_tiny_backend_refuses_a_missing_checkpoint():
+    with pytest.raises(FileNotFoundError, match="/somewhere is not a folder"):
         make_policy(PolicyConfig(backend="tiny", model_path="/somewhere"))
 
 

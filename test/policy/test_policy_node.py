@@ -212,7 +212,7 @@ def test_remote_backend_failures_publish_nothing_and_the_node_keeps_running(ros_
     ("parameters", "complaint"),
     [
         ({"backend": "hf", "model_path": "/nonexistent/checkpoint"}, "/nonexistent/checkpoint is not a folder"),
-        ({"backend": "tiny", "model_path": "/somewhere"}, "not available yet"),
+        ({"backend": "tiny", "model_path": "/somewhere"}, "tiny VLA checkpoint /somewhere is not a folder"),
         ({"backend": "hf", "model_path": ""}, "needs model_path"),
         ({"control_rate": 0.0}, "parameter 'control_rate'"),
     ],

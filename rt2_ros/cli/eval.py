@@ -1,0 +1,80 @@
+"""`rt2-ros eval`: closed-loop success of a policy per generalisation category, with episode counts and a plot."""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+HELP = "evaluate the tiny VLA closed-loop per category (seen, unseen ...) through the node graph; table + plot"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--episodes", type=int, default=10, help="episodes per category (default 10)")
+    parser.add_argument("--categories", nargs="+", help="categories of config/generalization.yaml (default: all)")
+    parser.add_argument("--model-path", default="", help="tiny VLA checkpoint folder (default: the shipped one)")
+    parser.add_argument("--timeout", type=float, default=24.0, help="seconds an episode may take (default 24)")
+    parser.add_argument("--seed", type=int, default=1000, help="scene and wording seed (default 1000, unlike training)")
+    parser.add_argument("--control-rate", type=float, default=5.0, help="policy steps per second (default 5)")
+    parser.add_argument("--in-process", action="store_true", help="no DDS: the same policy and sim code, faster")
+    parser.add_argument("--output", type=Path, default=Path("output/eval"), help="folder of eval.json, eval.png")
+    parser.add_argument("--video", action="store_true", help="graph mode: also write <output>/eval.mp4")
+
+
+def run(args: argparse.Namespace) -> int:
+    from rt2_ros.evaluation.categories import load_categories
+    from rt2_ros.evaluation.results import table, write
+
+    categories = load_categories()
+    chosen = args.categories or list(categories)
+    unknown = [name for name in chosen if name not in categories]
+    if unknown or args.episodes < 1 or args.timeout <= 0 or args.control_rate <= 0:
+        print(f"rt2-ros eval: unknown categories {unknown} (known: {list(categories)})" if unknown
+              else "rt2-ros eval: --episodes >= 1, --timeout and --control-rate > 0", file=sys.stderr)  # fmt: skip
+        return 2
+    selected = [categories[name] for name in chosen]
+    mode = "in process" if args.in_process else "node graph over DDS"
+    print(f"rt2-ros eval: {args.episodes} episodes x {len(selected)} categories, {mode}")
+    started = time.monotonic()
+    from tqdm import tqdm
+
+    progress = tqdm(total=args.episodes * len(selected), unit="ep", desc="eval")
+    solved = 0
+
+    def on_episode(result) -> None:
+        nonlocal solved
+        solved += result.success
+        progress.update(1)
+        progress.set_postfix(solved=f"{solved}/{progress.n}", category=result.category)
+
+    try:
+        if args.in_process:
+            from rt2_ros.evaluation.in_process import evaluate_in_process
+            from rt2_ros.policy.tiny.modeling_tiny import TinyPolicy
+
+            policy = TinyPolicy(args.model_path or None)
+            results = evaluate_in_process(policy, selected, args.episodes, args.seed, args.control_rate, args.timeout,
+                                          on_episode=on_episode)  # fmt: skip
+        else:
+            from rt2_ros.cli.closed_loop import LoopOptions
+            from rt2_ros.evaluation.graph import evaluate_graph
+
+            policy_parameters = {"backend": "tiny", "model_path": args.model_path, "max_image_age": 0.5}
+            options = LoopOptions(224, args.seed, args.control_rate, policy_parameters)
+            video = args.output / "eval.mp4" if args.video else None
+            results = evaluate_graph(options, selected, args.episodes, args.timeout, args.output / "logs", video,
+                                     on_episode)  # fmt: skip
+    except (RuntimeError, TimeoutError, FileNotFoundError, ValueError) as error:
+        print(f"rt2-ros eval stopped: {error}", file=sys.stderr)
+        return 1
+    finally:
+        progress.close()
+    minutes = (time.monotonic() - started) / 60
+    settings = {name: str(value) if isinstance(value, Path) else value
+                for name, value in vars(args).items() if not callable(value)}  # fmt: skip
+    settings.update(mode=mode, wall_minutes=round(minutes, 1))
+    title = f"tiny VLA closed-loop success ({mode}, {args.episodes} episodes per category, seed {args.seed})"
+    json_path, plot_path = write(results, args.output, title, settings)
+    print()
+    print(table(results))
+    print(f"\n{len(results)} episodes in {minutes:.1f} min; {json_path}, {plot_path}")
+    return 0

@@ -1,0 +1,1 @@
+"""Closed-loop evaluation of a policy by generalisation category: through the node graph, or in process."""

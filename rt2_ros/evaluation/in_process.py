@@ -1,0 +1,73 @@
+"""Closed-loop episodes in one process: the same sim, policy and IK code as the graph, no DDS, no safety gate.
+
+Faster than the graph (no real-time pacing), for checking a checkpoint while training; the reported table
+comes from the graph (graph.py). The policy sees what policy_node gives it: the camera frame, the command and
+the arm's own state (end-effector pose and gripper closure), never the ground truth.
+"""
+
+from collections.abc import Callable
+
+import numpy as np
+
+from rt2_ros.actions.action import Action
+from rt2_ros.data.phrasing import load_phrasings, phrase
+from rt2_ros.evaluation.categories import Category
+from rt2_ros.evaluation.results import EpisodeResult
+from rt2_ros.policy.base import Observation, Policy, Proprio
+from rt2_ros.sim.episode import DeltaFollower, run_episode
+from rt2_ros.sim.privileged import PrivilegedState
+from rt2_ros.sim.tasks import TaskSpec
+from rt2_ros.sim.variation import load_variations
+from rt2_ros.sim.world import SimWorld
+
+TASK_ORDER = ("pick_up", "move_near", "put_in_bowl", "push")
+
+
+def kinds_for(category: Category, count: int) -> list[str]:
+    """The task kinds of `count` episodes: cycling through those the category's variation draws."""
+    allowed = [kind for kind in TASK_ORDER if kind in load_variations()[category.variation].task_kinds]
+    return [allowed[index % len(allowed)] for index in range(count)]
+
+
+class PolicyActor:
+    """run_episode's actor: the policy on the frame, the command (worded at the first step) and the arm's state."""
+
+    def __init__(self, policy: Policy, rng: np.random.Generator, templates: dict[str, list[str]]) -> None:
+        self.policy, self.rng, self.templates = policy, rng, templates
+        self.instruction = ""
+
+    def __call__(self, image: np.ndarray, state: PrivilegedState) -> Action:
+        if state.step == 0:
+            self.policy.reset()
+            self.instruction = phrase(self.rng, state.task, self.templates)
+        proprio = Proprio(np.asarray(state.ee_position), np.asarray(state.ee_quaternion), state.gripper)
+        return self.policy.act(Observation(image, self.instruction, state.stamp, None, proprio)).action
+
+
+def evaluate_in_process(
+    policy: Policy,
+    categories: list[Category],
+    episodes: int,
+    seed: int = 1000,
+    control_rate: float = 5.0,
+    timeout: float = 30.0,
+    image_size: int = 224,
+    on_episode: Callable[[EpisodeResult], None] | None = None,
+) -> list[EpisodeResult]:
+    """`episodes` per category, task kinds cycling; the same seed gives the same scenes and wordings."""
+    results = []
+    for category in categories:
+        variation = load_variations()[category.variation]
+        world = SimWorld(seed=seed, image_size=(image_size, image_size), variation=variation)
+        follower = DeltaFollower(world, 1.0 / control_rate)
+        actor = PolicyActor(policy, np.random.default_rng(seed), load_phrasings()[category.phrasings])
+        for kind in kinds_for(category, episodes):
+            episode = run_episode(world, actor, follower, TaskSpec(kind), max_steps=round(timeout * control_rate),
+                                  render=True)  # fmt: skip
+            result = EpisodeResult(category.name, kind, actor.instruction, episode.success, episode.sim_time,
+                                   episode.steps)  # fmt: skip
+            results.append(result)
+            if on_episode is not None:
+                on_episode(result)
+        world.close()
+    return results

@@ -1,0 +1,67 @@
+"""Evaluation results: one record per episode, a success table per category with episode counts, a bar chart."""
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass
+class EpisodeResult:
+    category: str
+    kind: str  # task kind
+    instruction: str  # the command as sent
+    success: bool
+    seconds: float  # wall time (graph) or sim time (in process) until success or the timeout
+    actions: int  # actions the policy produced
+
+
+def rate(results: Sequence[EpisodeResult]) -> float:
+    return sum(result.success for result in results) / max(len(results), 1)
+
+
+def table(results: Sequence[EpisodeResult]) -> str:
+    """Success per category, and per task kind within it, with episode counts."""
+    categories = list(dict.fromkeys(result.category for result in results))
+    kinds = list(dict.fromkeys(result.kind for result in results))
+    header = f"{'category':<20} {'success':>13}  " + "  ".join(f"{kind:>11}" for kind in kinds)
+    lines = [header, "-" * len(header)]
+    for category in categories:
+        chosen = [result for result in results if result.category == category]
+        cells = []
+        for kind in kinds:
+            of_kind = [result for result in chosen if result.kind == kind]
+            cells.append(f"{sum(r.success for r in of_kind):>4}/{len(of_kind):<3}" if of_kind else f"{'-':>8}")
+        solved = sum(result.success for result in chosen)
+        lines.append(
+            f"{category:<20} {solved:>4}/{len(chosen):<3} {100 * rate(chosen):>3.0f}%  "
+            + "  ".join(f"{cell:>11}" for cell in cells)
+        )
+    return "\n".join(lines)
+
+
+def write(results: Sequence[EpisodeResult], folder: Path, title: str, settings: dict) -> tuple[Path, Path]:
+    """eval.json (every episode and the settings) and eval.png (success per category); their paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, plot_path = folder / "eval.json", folder / "eval.png"
+    json_path.write_text(json.dumps({"settings": settings, "episodes": [asdict(r) for r in results]}, indent=1))
+    categories = list(dict.fromkeys(result.category for result in results))
+    rates = [100 * rate([r for r in results if r.category == category]) for category in categories]
+    counts = [sum(r.category == category for r in results) for category in categories]
+    figure, axes = plt.subplots(figsize=(8, 4))
+    bars = axes.bar(range(len(categories)), rates, color="#3b6ea5")
+    for bar, value, count in zip(bars, rates, counts, strict=True):
+        axes.text(bar.get_x() + bar.get_width() / 2, value + 1, f"{value:.0f}%\n(n={count})", ha="center", fontsize=8)
+    axes.set_xticks(range(len(categories)), [c.replace("_", "\n") for c in categories], fontsize=8)
+    axes.set_ylim(0, 110)
+    axes.set_ylabel("success (%)")
+    axes.set_title(title, fontsize=9)
+    figure.tight_layout()
+    figure.savefig(plot_path, dpi=110)
+    plt.close(figure)
+    return json_path, plot_path

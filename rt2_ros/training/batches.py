@@ -1,0 +1,169 @@
+"""Training batches: robot steps that act, robot steps and scenes that answer questions, augmented.
+
+Each example is a prefix (camera crop, proprioception, the instruction or the question as language tokens)
+and a decode sequence: `<act>` then the 8 RT-2 action tokens of the recorded action, or `<answer>` then the
+answer's tokens and `<eos>`. Pointer targets come with them: the cell (and exact position) of the object the
+instruction or question is about and, for move_near / put_in_bowl, of the target.
+
+Augmentation keeps the labels true: the crop is shifted by a few pixels (pointer targets shift with it),
+brightness and contrast vary, hue never does (colours are what the instructions name). Proprioception gets
+a little noise, so the policy cannot lean on it alone.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from rt2_ros.actions.tokenizer import RT2ActionTokenizer
+from rt2_ros.data.cache import Cache
+from rt2_ros.data.vqa import Question, all_question_texts, ask
+from rt2_ros.policy.tiny.configuration_tiny import NUM_ACTION_TOKENS, POINTER_ROLES, TinyVLAConfig
+from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder, answer_tokens
+
+IGNORE = -100  # target of a decode position with no loss
+MAX_SHIFT = 4  # px of the model's square
+PROPRIO_NOISE = (0.004, 0.004, 0.004, 0.01, 0.01, 0.01, 0.01, 0.02)  # std per proprio dimension
+
+
+@dataclass
+class Batch:
+    images: torch.Tensor  # (B, 3, S, S) uint8
+    proprio: torch.Tensor  # (B, 8)
+    text: torch.Tensor  # (B, L, 384)
+    text_mask: torch.Tensor  # (B, L) bool
+    decode_inputs: torch.Tensor  # (B, 8) long: mode token, then the targets shifted right
+    targets: torch.Tensor  # (B, 8) long, IGNORE where there is no loss
+    is_action: torch.Tensor  # (B,) bool
+    pointer_cell: torch.Tensor  # (B, R) long, IGNORE: no target for that role
+    pointer_uv: torch.Tensor  # (B, R, 2)
+    pointer_xyz: torch.Tensor  # (B, R, 3) m
+    pointer_yaw: torch.Tensor  # (B, R)
+
+    def to(self, device: torch.device) -> "Batch":
+        return Batch(*(getattr(self, name).to(device) for name in self.__dataclass_fields__))
+
+
+class TextBank:
+    """Language-encoder outputs for every instruction and question, computed once before training."""
+
+    def __init__(self, encoder: LanguageEncoder, texts: list[str]) -> None:
+        self.index = {text: position for position, text in enumerate(dict.fromkeys(texts))}
+        encoded = [encoder.encode(text) for text in self.index]
+        self.embeddings = torch.from_numpy(np.stack([e for e, _ in encoded])).to(torch.float16)  # (T, L, 384)
+        self.masks = torch.from_numpy(np.stack([m for _, m in encoded]))  # (T, L)
+
+    def lookup(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        rows = torch.tensor([self.index[text] for text in texts])
+        return self.embeddings[rows].float(), self.masks[rows]
+
+
+def bank_texts(caches: list[Cache]) -> list[str]:
+    return [text for cache in caches for text in cache.instructions] + list(all_question_texts())
+
+
+class BatchMaker:
+    def __init__(
+        self,
+        robot: Cache,
+        scenes: Cache | None,
+        bank: TextBank,
+        config: TinyVLAConfig,
+        question_share: float,
+        scene_share: float,
+        seed: int,
+    ) -> None:
+        self.robot, self.scenes, self.bank, self.config = robot, scenes, bank, config
+        self.question_share, self.scene_share = question_share, scene_share
+        self.rng = np.random.default_rng(seed)
+        self.tokenizer = RT2ActionTokenizer.from_config()
+        actions = robot.arrays["action"]
+        self.robot_steps = np.flatnonzero(np.all(np.isfinite(actions), axis=1))  # steps with a label
+        self.robot_ground_truth = np.flatnonzero(robot.arrays["object_kind"][:, 0] >= 0)  # steps questions can use
+        if len(self.robot_steps) == 0:
+            raise ValueError(f"{robot.folder} holds no step with an action")
+        self.action_tokens = np.zeros((len(actions), NUM_ACTION_TOKENS), np.int64)
+        self.action_tokens[self.robot_steps] = self.tokenizer.encode(actions[self.robot_steps])
+
+    def make(self, size: int) -> Batch:
+        rng = self.rng
+        from_scenes = round(size * self.scene_share) if self.scenes is not None else 0
+        questions = rng.random(size - from_scenes) < self.question_share
+        if len(self.robot_ground_truth) == 0:
+            questions[:] = False
+        examples = []  # (cache, step, question or None)
+        for asked in questions:
+            if asked:
+                step = int(rng.choice(self.robot_ground_truth))
+                examples.append((self.robot, step, ask(rng, _row(self.robot, step), self.config, robot=True)))
+            else:
+                examples.append((self.robot, int(rng.choice(self.robot_steps)), None))
+        for _ in range(from_scenes):
+            step = int(rng.integers(len(self.scenes)))
+            examples.append((self.scenes, step, ask(rng, _row(self.scenes, step), self.config, robot=False)))
+        return self._collate(examples)
+
+    def _collate(self, examples: list[tuple[Cache, int, Question | None]]) -> Batch:
+        config, rng = self.config, self.rng
+        size = len(examples)
+        grid = config.feature_grid
+        images = np.stack([cache.images[step] for cache, step, _ in examples])  # (B, S, S, 3)
+        shifts = rng.integers(-MAX_SHIFT, MAX_SHIFT + 1, size=(size, 2))  # (B, 2) px: (du, dv)
+        images = augment(images, shifts, rng)
+        proprio = np.stack([cache.arrays["proprio"][step] for cache, step, _ in examples])
+        proprio = proprio + rng.normal(0, PROPRIO_NOISE, proprio.shape)
+        decode_inputs = np.full((size, NUM_ACTION_TOKENS), config.special_id("<eos>"), np.int64)
+        targets = np.full((size, NUM_ACTION_TOKENS), IGNORE, np.int64)
+        pointer_cell = np.full((size, len(POINTER_ROLES)), IGNORE, np.int64)
+        pointer_uv = np.zeros((size, len(POINTER_ROLES), 2), np.float32)
+        pointer_xyz = np.zeros((size, len(POINTER_ROLES), 3), np.float32)
+        pointer_yaw = np.zeros((size, len(POINTER_ROLES)), np.float32)
+        texts = []
+        for index, (cache, step, question) in enumerate(examples):
+            arrays = cache.arrays
+            if question is None:
+                texts.append(cache.instructions[arrays["instruction"][step]])
+                sequence = self.action_tokens[step]
+                decode_inputs[index, 0] = config.special_id("<act>")
+                slots = (int(arrays["task_object"][step]), int(arrays["task_target"][step]))
+            else:
+                texts.append(question.text)
+                sequence = np.array(answer_tokens(list(question.answer), config))
+                decode_inputs[index, 0] = config.special_id("<answer>")
+                slots = (question.pointer_slot, -1)
+            targets[index, : len(sequence)] = sequence
+            decode_inputs[index, 1 : len(sequence)] = sequence[:-1]
+            for role, slot in enumerate(slots):
+                if slot < 0:
+                    continue
+                uv = arrays["object_uv"][step, slot] + shifts[index] / config.image_size
+                if np.all((uv >= 0) & (uv < 1)):
+                    pointer_cell[index, role] = int(uv[1] * grid) * grid + int(uv[0] * grid)
+                    pointer_uv[index, role] = uv
+                    pointer_xyz[index, role] = arrays["object_position"][step, slot]
+                    pointer_yaw[index, role] = arrays["object_yaw"][step, slot]
+        text, text_mask = self.bank.lookup(texts)
+        return Batch(
+            torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(proprio).float(), text,
+            text_mask, torch.from_numpy(decode_inputs), torch.from_numpy(targets),
+            torch.tensor([question is None for _, _, question in examples]), torch.from_numpy(pointer_cell),
+            torch.from_numpy(pointer_uv), torch.from_numpy(pointer_xyz), torch.from_numpy(pointer_yaw),
+        )  # fmt: skip
+
+
+def _row(cache: Cache, step: int) -> dict[str, np.ndarray]:
+    return {name: array[step] for name, array in cache.arrays.items()}
+
+
+def augment(images: np.ndarray, shifts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(B, S, S, 3) uint8, shifted by (du, dv) px each (edges repeated), brightness and contrast varied."""
+    size = images.shape[1]
+    padded = np.pad(images, ((0, 0), (MAX_SHIFT, MAX_SHIFT), (MAX_SHIFT, MAX_SHIFT), (0, 0)), mode="edge")
+    shifted = np.stack([
+        padded[i, MAX_SHIFT - dv : MAX_SHIFT - dv + size, MAX_SHIFT - du : MAX_SHIFT - du + size]
+        for i, (du, dv) in enumerate(shifts)
+    ])  # fmt: skip
+    brightness = rng.uniform(0.85, 1.15, size=(len(images), 1, 1, 1))
+    contrast = rng.uniform(0.85, 1.15, size=(len(images), 1, 1, 1))
+    mean = shifted.mean(axis=(1, 2, 3), keepdims=True)
+    return np.clip((shifted - mean) * contrast + mean * brightness, 0, 255).astype(np.uint8)

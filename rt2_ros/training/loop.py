@@ -1,0 +1,261 @@
+"""The one training loop: caches, batches, AdamW with warm-up and cosine decay, checkpoints, resume, DDP.
+
+Single process: `rt2-ros train CONFIG`. Several: `torchrun --nproc_per_node N -m rt2_ros train CONFIG` runs
+the same code; each process draws its own batches (seeded by its rank) and DistributedDataParallel averages
+the gradients (gloo on CPU, nccl on CUDA). Rank 0 builds the caches, logs, and writes checkpoints.
+
+A checkpoint (`<output>/checkpoint/`) is the model folder (config.json + model.safetensors) plus the
+optimiser's state (optimizer.safetensors) and the step (trainer.json): safetensors only, nothing pickled.
+`--resume` continues from it; the model folder alone is what policy_node loads.
+"""
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from rt2_ros.data.cache import build_bag_cache
+from rt2_ros.data.scenes import build_scene_cache
+from rt2_ros.policy.tiny.configuration_tiny import NUM_NUMBER_TOKENS, WEIGHTS_FILE, TinyVLAConfig
+from rt2_ros.policy.tiny.modeling_tiny import TinyVLA, load_model
+from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder
+from rt2_ros.training.batches import IGNORE, Batch, BatchMaker, TextBank, bank_texts
+from rt2_ros.training.config import LossWeights, TrainConfig
+
+CHECKPOINT = "checkpoint"
+OPTIMIZER_FILE = "optimizer.safetensors"
+TRAINER_FILE = "trainer.json"
+
+
+@dataclass
+class Distributed:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def setup_distributed(device: str) -> Distributed:
+    """torchrun sets WORLD_SIZE, RANK and LOCAL_RANK; without them this is one process."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size == 1:
+        return Distributed()
+    backend = "nccl" if device.startswith("cuda") else "gloo"
+    dist.init_process_group(backend)
+    return Distributed(dist.get_rank(), world_size, int(os.environ.get("LOCAL_RANK", "0")))
+
+
+def learning_rate(step: int, config: TrainConfig) -> float:
+    optim = config.optim
+    if step < optim.warmup:
+        return optim.lr * (step + 1) / optim.warmup
+    progress = min(1.0, (step - optim.warmup) / max(1, optim.steps - optim.warmup))
+    return optim.min_lr + 0.5 * (optim.lr - optim.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def losses(model: TinyVLA, batch: Batch, weights: LossWeights, label_sigma: float) -> dict[str, torch.Tensor]:
+    """Every loss term (weighted, summed in 'total') of one batch."""
+    prefix = model.encode_prefix(batch.images, batch.proprio, batch.text, batch.text_mask)
+    logits = model(prefix, batch.decode_inputs)  # (B, T, V)
+    terms: dict[str, torch.Tensor] = {}
+    acting, asking = batch.is_action, ~batch.is_action
+    if acting.any():
+        # Action bins are ordinal: the target is a Gaussian over the recorded bin's neighbours.
+        number_logits = logits[acting][..., :NUM_NUMBER_TOKENS]  # (A, 8, 256)
+        targets = batch.targets[acting]  # (A, 8)
+        bins = torch.arange(NUM_NUMBER_TOKENS, device=targets.device)
+        soft = torch.exp(-0.5 * ((bins - targets.unsqueeze(-1)) / max(label_sigma, 1e-3)) ** 2)
+        soft = soft / soft.sum(-1, keepdim=True)
+        terms["action"] = -(soft * number_logits.log_softmax(-1)).sum(-1).mean()
+        terms["action_accuracy"] = (number_logits.argmax(-1) == targets).float().mean().detach()
+    if asking.any():
+        terms["answer"] = F.cross_entropy(
+            logits[asking].flatten(0, 1), batch.targets[asking].flatten(), ignore_index=IGNORE
+        )
+    pointed = batch.pointer_cell != IGNORE  # (B, R)
+    if pointed.any():
+        pointing = prefix.pointing
+        terms["pointer"] = F.cross_entropy(pointing.logits[pointed], batch.pointer_cell[pointed])
+        terms["pointer_error_cm"] = (pointing.table_xyz[pointed] - batch.pointer_xyz[pointed]).norm(
+            dim=-1
+        ).mean().detach() * 100
+        terms["position"] = F.smooth_l1_loss(pointing.table_xyz[pointed] * 100, batch.pointer_xyz[pointed] * 100)
+        yaw = batch.pointer_yaw[pointed] * 4
+        terms["yaw"] = F.mse_loss(pointing.yaw[pointed], torch.stack([yaw.cos(), yaw.sin()], -1))
+    terms["total"] = sum(getattr(weights, name) * terms[name] for name in ("action", "answer", "pointer", "position",
+                                                                          "yaw") if name in terms)  # fmt: skip
+    return terms
+
+
+class LossModule(torch.nn.Module):
+    """The model with its losses as forward(): what DistributedDataParallel wraps, so its gradient hooks see it all."""
+
+    def __init__(self, model: TinyVLA, weights: LossWeights, label_sigma: float) -> None:
+        super().__init__()
+        self.model, self.weights, self.label_sigma = model, weights, label_sigma
+
+    def forward(self, batch: Batch) -> dict[str, torch.Tensor]:
+        return losses(self.model, batch, self.weights, self.label_sigma)
+
+
+def save_checkpoint(
+    folder: Path, model: TinyVLA, optimizer: torch.optim.Optimizer, step: int, config: TrainConfig
+) -> None:
+    """Write to a temporary folder, then swap it in: an interrupted save never leaves half a checkpoint."""
+    staging = folder.with_name(folder.name + ".tmp")
+    staging.mkdir(parents=True, exist_ok=True)
+    export_model(staging, model)
+    state = optimizer.state_dict()
+    tensors = {
+        f"{index}.{name}": value.contiguous()
+        for index, values in state["state"].items()
+        for name, value in values.items()
+        if isinstance(value, torch.Tensor)
+    }
+    save_file(tensors, staging / OPTIMIZER_FILE)
+    (staging / TRAINER_FILE).write_text(json.dumps({"step": step, "config": asdict(config)}, indent=1))
+    if folder.exists():
+        old = folder.with_name(folder.name + ".old")
+        folder.rename(old)
+        staging.rename(folder)
+        for path in old.iterdir():
+            path.unlink()
+        old.rmdir()
+    else:
+        staging.rename(folder)
+
+
+def export_model(folder: Path, model: TinyVLA) -> None:
+    """The model folder policy_node loads: config.json and model.safetensors."""
+    folder.mkdir(parents=True, exist_ok=True)
+    model.config.save(folder)
+    weights = {name: tensor.detach().contiguous().cpu() for name, tensor in model.state_dict().items()}
+    weights.pop("head.weight", None)  # tied to token_embedding.weight
+    save_file(weights, folder / WEIGHTS_FILE)
+
+
+def load_optimizer(folder: Path, optimizer: torch.optim.Optimizer) -> int:
+    """Load a checkpoint's optimiser state; the step to continue from."""
+    stored = load_file(folder / OPTIMIZER_FILE)
+    state = optimizer.state_dict()
+    for key, tensor in stored.items():
+        index, name = key.split(".", 1)
+        state["state"].setdefault(int(index), {})[name] = tensor
+    optimizer.load_state_dict(state)
+    return int(json.loads((folder / TRAINER_FILE).read_text())["step"])
+
+
+def train(
+    config: TrainConfig, resume_run: bool = False, log: Callable[[str], None] = print, progress: bool = True
+) -> dict[str, float]:
+    """Run (or resume) the training; the last logged loss terms."""
+    world = setup_distributed(config.device)
+    device = torch.device(f"cuda:{world.local_rank}" if config.device.startswith("cuda") else "cpu")
+    torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // world.world_size))
+    torch.manual_seed(config.seed)
+    model_config = config.model_config()
+    output = Path(config.output)
+    robot, scenes = prepare_data(config, model_config, world, log)
+    bank = TextBank(
+        LanguageEncoder(max_tokens=model_config.max_text_tokens), bank_texts([robot] + ([scenes] if scenes else []))
+    )
+    checkpoint = output / CHECKPOINT
+    if resume_run and not (checkpoint / TRAINER_FILE).is_file():
+        raise FileNotFoundError(f"--resume: no checkpoint in {checkpoint}")
+    model = load_model(checkpoint, str(device)).train() if resume_run else TinyVLA(model_config).to(device)
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos" not in n and "embedding" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos" not in n and "embedding" not in n)]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.optim.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.optim.lr, betas=(0.9, 0.95),
+    )  # fmt: skip
+    start = 0
+    if resume_run:
+        start = load_optimizer(checkpoint, optimizer)
+        log(f"resumed from step {start}")
+    trained = LossModule(model, config.loss, config.optim.label_sigma)
+    if world.world_size > 1:
+        trained = torch.nn.parallel.DistributedDataParallel(trained, find_unused_parameters=True)
+    batches = BatchMaker(robot, scenes, bank, model_config, config.data.question_share, config.data.scene_share,
+                         seed=config.seed * 1000 + world.rank + start)  # fmt: skip
+    bar = None
+    if world.main and progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=config.optim.steps, initial=start, unit="step", desc="train")
+    running: dict[str, list[float]] = {}
+    last: dict[str, float] = {}
+    started = time.perf_counter()
+    for step in range(start, config.optim.steps):
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step, config)
+        batch = batches.make(config.optim.batch_size).to(device)
+        terms = trained(batch)
+        optimizer.zero_grad(set_to_none=True)
+        terms["total"].backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.optim.grad_clip)
+        optimizer.step()
+        for name, value in terms.items():
+            running.setdefault(name, []).append(float(value.detach()))
+        if bar is not None:
+            bar.update(1)
+        if (step + 1) % config.log_every == 0 or step + 1 == config.optim.steps:
+            last = {name: float(np.mean(values)) for name, values in running.items()}
+            running = {}
+            if world.main:
+                rate = (step + 1 - start) * config.optim.batch_size * world.world_size / (time.perf_counter() - started)
+                text = " ".join(f"{name} {value:.4f}" for name, value in sorted(last.items()))
+                log(f"step {step + 1} lr {learning_rate(step, config):.2e} {rate:.0f} samples/s {text}")
+                if bar is not None:
+                    bar.set_postfix(loss=f"{last['total']:.3f}")
+        if world.main and ((step + 1) % config.checkpoint_every == 0 or step + 1 == config.optim.steps):
+            save_checkpoint(checkpoint, model, optimizer, step + 1, config)
+    if bar is not None:
+        bar.close()
+    if world.main:
+        export_model(output / "model", model)
+        log(f"model folder: {output / 'model'}")
+    if world.world_size > 1:
+        dist.destroy_process_group()
+    return last
+
+
+def prepare_data(config: TrainConfig, model_config: TinyVLAConfig, world: Distributed, log: Callable[[str], None]):
+    """(robot cache, scene cache or None). Rank 0 builds what is missing while the others wait."""
+    cache_root = Path(config.data.cache)
+    robot_roots = [Path(root) for root in config.data.robot]
+    if len(robot_roots) != 1:
+        raise ValueError("data.robot: one folder of bags (put several recordings under one folder)")
+    robot_folder = cache_root / f"robot_{robot_roots[0].name}_{model_config.image_size}"
+    scene_folder = (
+        cache_root / f"scenes_{config.data.scene_variation}_{config.data.scene_count}_{model_config.image_size}"
+    )
+
+    def build() -> tuple:
+        robot = build_bag_cache(robot_roots[0], robot_folder, model_config)
+        scenes = None
+        if config.data.scene_count:
+            scenes = build_scene_cache(scene_folder, model_config, config.data.scene_count,
+                                       config.data.scene_variation, config.data.scene_seed)  # fmt: skip
+        return robot, scenes
+
+    if world.main:
+        robot, scenes = build()
+        log(f"data: {len(robot)} robot steps" + (f", {len(scenes)} scenes" if scenes else ""))
+    if world.world_size > 1:
+        dist.barrier()
+        if not world.main:
+            robot, scenes = build()  # up to date now: only loaded
+    return robot, scenes

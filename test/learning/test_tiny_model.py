@@ -1,0 +1,107 @@
+"""The tiny VLA: shapes, decoding with its KV cache, the checkpoint's checks, and the policy backend."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from rt2_ros.policy.base import Observation, Proprio
+from rt2_ros.policy.tiny.configuration_tiny import NUM_ACTION_TOKENS, TinyVLAConfig
+from rt2_ros.policy.tiny.modeling_tiny import TinyPolicy, TinyVLA, load_model
+from rt2_ros.training.loop import export_model
+
+SMALL = TinyVLAConfig(channels=(8, 8, 16), d_model=32, num_layers=2, num_heads=2)
+
+
+def inputs(batch: int = 2, config: TinyVLAConfig = SMALL):
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (batch, 3, config.image_size, config.image_size), generator=generator)
+    text_mask = torch.ones(batch, config.max_text_tokens, dtype=torch.bool)
+    text_mask[:, 9:] = False
+    return (
+        images,
+        torch.randn(batch, 8, generator=generator),
+        torch.randn(batch, config.max_text_tokens, 384),
+        text_mask,
+    )
+
+
+def test_cached_decoding_gives_the_teacher_forced_tokens():
+    torch.manual_seed(0)
+    model = TinyVLA(SMALL).eval()
+    prefix = model.encode_prefix(*inputs())
+    tokens = model.generate_action(prefix)  # (B, 8)
+    assert tokens.shape == (2, NUM_ACTION_TOKENS) and int(tokens.min()) >= 0 and int(tokens.max()) <= 255
+    decode = torch.cat([torch.full((2, 1), SMALL.special_id("<act>")), tokens[:, :-1]], dim=1)
+    with torch.no_grad():
+        logits = model(prefix, decode)[..., :256]
+    assert torch.equal(logits.argmax(-1), tokens)
+
+
+def test_the_pointer_is_a_distribution_over_cells():
+    model = TinyVLA(SMALL).eval()
+    with torch.no_grad():
+        pointing = model.encode_prefix(*inputs()).pointing
+    grid = SMALL.feature_grid
+    assert pointing.logits.shape == (2, 2, grid * grid) and pointing.uv.shape == (2, 2, 2)
+    assert torch.all((pointing.uv >= 0) & (pointing.uv <= 1))
+
+
+def test_a_bad_config_names_the_field():
+    with pytest.raises(ValueError, match="image_size 100"):
+        TinyVLAConfig(image_size=100)
+    with pytest.raises(ValueError, match="crop"):
+        TinyVLAConfig(crop=(0.5, 0.5, 0.6, 0.2))
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    folder = tmp_path / "model"
+    export_model(folder, TinyVLA(SMALL))
+    return folder
+
+
+def test_a_checkpoint_round_trips(checkpoint):
+    model = load_model(checkpoint)
+    assert model.config == SMALL and not model.training
+    assert all(path.suffix in (".json", ".safetensors") for path in checkpoint.iterdir())  # nothing pickled
+
+
+def test_missing_or_corrupt_weights_are_refused_with_the_reason(checkpoint, tmp_path):
+    with pytest.raises(FileNotFoundError, match="is not a folder"):
+        load_model(tmp_path / "nowhere")
+    weights = checkpoint / "model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 2])  # a truncated copy
+    with pytest.raises(ValueError, match="not a readable safetensors file"):
+        load_model(checkpoint)
+    save_file({"stem.weight": torch.zeros(3)}, weights)  # readable, but not this model's tensors
+    with pytest.raises(ValueError, match=r"does not fit its config\.json"):
+        load_model(checkpoint)
+    weights.unlink()
+    with pytest.raises(FileNotFoundError, match=r"has no model\.safetensors"):
+        load_model(checkpoint)
+    (checkpoint / "config.json").write_text(json.dumps({"d_model": 32, "num_heads": 5}))
+    with pytest.raises(ValueError, match="d_model 32"):
+        load_model(checkpoint)
+
+
+def observation(proprio: Proprio | None) -> Observation:
+    return Observation(np.zeros((224, 224, 3), np.uint8), "pick up the red block", 0.0, None, proprio)
+
+
+def test_the_policy_acts_from_the_frame_the_command_and_the_arms_state(checkpoint):
+    policy = TinyPolicy(checkpoint)
+    proprio = Proprio(np.array([0.4, 0.0, 0.2]), np.array([1.0, 0.0, 0.0, 0.0]), 0.0)
+    step = policy.act(observation(proprio))
+    assert len(step.tokens) == NUM_ACTION_TOKENS and step.action.is_finite()
+    assert np.all(np.abs(step.action.translation) <= 0.05) and 0 <= step.action.gripper <= 1
+    assert isinstance(policy.answer(np.zeros((224, 224, 3), np.uint8), "is there a red block?", proprio), str)
+    with pytest.raises(ValueError, match="needs the arm's state"):
+        policy.act(observation(None))
+    with pytest.raises(ValueError, match="must be finite"):
+        policy.act(observation(Proprio(np.array([np.nan, 0.0, 0.2]), np.array([1.0, 0.0, 0.0, 0.0]), 0.0)))
+    with pytest.raises(ValueError, match="uint8 RGB image"):
+        policy.act(Observation(np.zeros((224, 224), np.uint8), "pick up the red block", 0.0, None, proprio))
