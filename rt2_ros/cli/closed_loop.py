@@ -32,12 +32,12 @@ class LoopOptions:
     policy_parameters: dict[str, Any] = field(default_factory=lambda: {"backend": "scripted"})
 
 
-def add_loop_arguments(parser: argparse.ArgumentParser) -> None:
-    """The closed loop's options on the command line (`rt2-ros demo`, `rt2-ros soak`)."""
+def add_loop_arguments(parser: argparse.ArgumentParser, backend: str = "scripted") -> None:
+    """The closed loop's options on the command line (`rt2-ros demo`, `rt2-ros soak`); `backend`: the default."""
     parser.add_argument("--seed", type=int, default=0, help="sim seed: the same seed replays the same scenes")
     parser.add_argument("--control-rate", type=float, default=5.0, help="policy steps per second (default 5)")
     parser.add_argument("--image-size", type=int, default=224, help="camera width and height in px (default 224)")
-    parser.add_argument("--backend", default="scripted", help="policy_node backend (default scripted)")
+    parser.add_argument("--backend", default=backend, help=f"policy_node backend (default {backend})")
     parser.add_argument(
         "--policy-param", action="append", default=[], metavar="NAME=VALUE", help="extra policy_node parameter"
     )

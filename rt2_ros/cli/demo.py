@@ -1,8 +1,8 @@
 """`rt2-ros demo` (= `make demo`): the whole graph in the embedded MuJoCo sim, over real DDS.
 
-Starts sim_node, policy_node (the scripted expert until a learned model exists), safety_node,
-arm_controller_node and overlay_node as their own processes on a loopback DDS domain of their
-own, then for each episode: picks the task on the sim (`task` parameter), resets it (/sim/reset),
+Starts sim_node, policy_node (the tiny VLA shipped in the package; `--backend scripted` for the sim's
+expert), safety_node, arm_controller_node and overlay_node as their own processes on a loopback DDS
+domain of their own, then for each episode: picks the task on the sim (`task` parameter), resets it (/sim/reset),
 sends its instruction on /rt2/command like a user would, and watches /sim/privileged_state until
 the task's success check holds or the episode times out. Prints a success table and writes a
 video of overlay_node's live view (/rt2/overlay: the camera with the instruction, the commanded
@@ -31,8 +31,8 @@ OVERLAY_SCALE = 2  # the video is the camera at twice its size, so the text draw
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--episodes", type=int, default=8, help="episodes to run, cycling the task kinds (default 8)")
-    parser.add_argument("--timeout", type=float, default=40.0, help="seconds an episode may take (default 40)")
-    add_loop_arguments(parser)
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds an episode may take (default 30)")
+    add_loop_arguments(parser, backend="tiny")
     parser.add_argument("--output", type=Path, default=Path("output/demo.mp4"), help="video file (.mp4 or .gif)")
     parser.add_argument("--no-video", action="store_true", help="skip writing the video")
 

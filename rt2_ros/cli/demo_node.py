@@ -9,6 +9,7 @@ only the verdict. Imported only when the demo runs.
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
@@ -22,11 +23,19 @@ from rt2_ros.cli.outcome import EpisodeOutcome
 from rt2_ros.msg import EndEffectorDelta, SafetyStatus
 from rt2_ros.ros.image_conversion import image_to_rgb
 from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, LATEST_STATE, VIEWER_IMAGE
-from rt2_ros.sim.privileged import PrivilegedState, TaskState, parse
+from rt2_ros.sim.privileged import PrivilegedState, parse
 from rt2_ros.viz.overlay import draw_verdict
 from rt2_ros.viz.video import VideoWriter
 
 VERDICT_FRAMES = 8  # the last frame is held this long (at 10 fps) with SUCCESS / TIMEOUT on it
+
+
+class Commander(Protocol):
+    """What an evaluation says in an episode, and when it counts as done (rt2_ros.evaluation.commands)."""
+
+    def say(self, state: PrivilegedState) -> str: ...
+
+    def done(self, state: PrivilegedState) -> bool: ...
 
 
 class DemoClient(Node):
@@ -105,11 +114,12 @@ class DemoClient(Node):
         writer: VideoWriter | None,
         number: int,
         variation: str | None = None,
-        phrase: Callable[[TaskState], str] | None = None,
+        commander: "Commander | None" = None,
     ) -> EpisodeOutcome:
         """Set the task (and the scene variation), reset, command, and watch until success or `timeout` s.
 
-        The command is the sim's own instruction, or `phrase(task)` (another wording of it).
+        The command is the sim's own instruction and success its own check, or what `commander` says of the
+        episode's first state (another wording, another object) and its check.
         """
         values = {"task": kind} if variation is None else {"task": kind, "variation": variation}
         parameters = [
@@ -126,7 +136,7 @@ class DemoClient(Node):
         while self._state is None or self._state.episode <= previous:
             alive()
             time.sleep(0.02)
-        instruction = reset.message if phrase is None else phrase(self._state.task)
+        instruction = reset.message if commander is None else commander.say(self._state)
         with self._lock:
             self._frames.clear()
             self._actions = 0
@@ -140,7 +150,8 @@ class DemoClient(Node):
             with self._lock:
                 frames, self._frames = self._frames, []
                 state = self._state
-            success = state is not None and state.episode > previous and state.success
+            if state is not None and state.episode > previous:
+                success = state.success if commander is None else commander.done(state)
             for frame in frames:
                 last_frame = frame
                 if writer is not None:
@@ -151,6 +162,13 @@ class DemoClient(Node):
             for _ in range(VERDICT_FRAMES):
                 writer.add(verdict)
         return EpisodeOutcome(kind, instruction, success, seconds, self._actions)
+
+    def latest_state(self) -> PrivilegedState:
+        """The newest ground truth heard on /sim/privileged_state."""
+        with self._lock:
+            if self._state is None:
+                raise RuntimeError("no /sim/privileged_state heard yet")
+            return self._state
 
     def _call(self, client, request, timeout: float = 10.0):
         if not client.wait_for_service(timeout_sec=timeout):

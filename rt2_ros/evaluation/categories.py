@@ -15,6 +15,7 @@ class Category:
     name: str
     variation: str  # a variation of config/generalization.yaml (what the sim draws)
     phrasings: str  # a phrasing split (how the command is worded)
+    retarget: bool = False  # pick_up only: the command names another block than the sim's task (commands.py)
 
 
 def load_categories(path: Path | None = None) -> dict[str, Category]:
@@ -24,7 +25,8 @@ def load_categories(path: Path | None = None) -> dict[str, Category]:
     variations, phrasings = load_variations(path), load_phrasings(path)
     categories = {}
     for name, values in (document.get("categories") or {}).items():
-        category = Category(name, str(values.get("variation", "")), str(values.get("phrasings", "")))
+        category = Category(name, str(values.get("variation", "")), str(values.get("phrasings", "")),
+                            bool(values.get("retarget", False)))  # fmt: skip
         if category.variation not in variations or category.phrasings not in phrasings:
             raise ValueError(
                 f"{path}: category {name!r} names variation {category.variation!r} and phrasings "

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from rt2_ros.cli.closed_loop import LoopOptions, loop_processes, running_loop
-from rt2_ros.data.phrasing import load_phrasings, phrase
+from rt2_ros.data.phrasing import load_phrasings
 from rt2_ros.evaluation.categories import Category
+from rt2_ros.evaluation.commands import EpisodeCommand
 from rt2_ros.evaluation.in_process import kinds_for
 from rt2_ros.evaluation.results import EpisodeResult
 from rt2_ros.viz.video import VideoWriter
@@ -43,15 +44,13 @@ def evaluate_graph(
                 client.wait_for_overlay(alive, 90.0)
             number = 0
             for category in categories:
-                wording = templates[category.phrasings]
+                command = EpisodeCommand(category, rng, templates[category.phrasings])
                 for kind in kinds_for(category, episodes):
                     number += 1
-                    outcome = client.episode(
-                        kind, timeout, alive, writer, number, variation=category.variation,
-                        phrase=lambda task, wording=wording: phrase(rng, task, wording),
-                    )  # fmt: skip
+                    outcome = client.episode(kind, timeout, alive, writer, number, category.variation, command)
+                    wrong = command.took_the_suggested_object(client.latest_state())
                     result = EpisodeResult(category.name, kind, outcome.instruction, outcome.success, outcome.seconds,
-                                           outcome.actions)  # fmt: skip
+                                           outcome.actions, wrong)  # fmt: skip
                     results.append(result)
                     if on_episode is not None:
                         on_episode(result)

@@ -10,8 +10,9 @@ from collections.abc import Callable
 import numpy as np
 
 from rt2_ros.actions.action import Action
-from rt2_ros.data.phrasing import load_phrasings, phrase
+from rt2_ros.data.phrasing import load_phrasings
 from rt2_ros.evaluation.categories import Category
+from rt2_ros.evaluation.commands import EpisodeCommand
 from rt2_ros.evaluation.results import EpisodeResult
 from rt2_ros.policy.base import Observation, Policy, Proprio
 from rt2_ros.sim.episode import DeltaFollower, run_episode
@@ -26,22 +27,23 @@ TASK_ORDER = ("pick_up", "move_near", "put_in_bowl", "push")
 def kinds_for(category: Category, count: int) -> list[str]:
     """The task kinds of `count` episodes: cycling through those the category's variation draws."""
     allowed = [kind for kind in TASK_ORDER if kind in load_variations()[category.variation].task_kinds]
+    if category.retarget:
+        allowed = ["pick_up"]
     return [allowed[index % len(allowed)] for index in range(count)]
 
 
 class PolicyActor:
-    """run_episode's actor: the policy on the frame, the command (worded at the first step) and the arm's state."""
+    """run_episode's actor: the policy on the frame, the command (said at the first step) and the arm's state."""
 
-    def __init__(self, policy: Policy, rng: np.random.Generator, templates: dict[str, list[str]]) -> None:
-        self.policy, self.rng, self.templates = policy, rng, templates
-        self.instruction = ""
+    def __init__(self, policy: Policy, command: EpisodeCommand) -> None:
+        self.policy, self.command = policy, command
 
     def __call__(self, image: np.ndarray, state: PrivilegedState) -> Action:
         if state.step == 0:
             self.policy.reset()
-            self.instruction = phrase(self.rng, state.task, self.templates)
+            self.command.say(state)
         proprio = Proprio(np.asarray(state.ee_position), np.asarray(state.ee_quaternion), state.gripper)
-        return self.policy.act(Observation(image, self.instruction, state.stamp, None, proprio)).action
+        return self.policy.act(Observation(image, self.command.instruction, state.stamp, None, proprio)).action
 
 
 def evaluate_in_process(
@@ -60,12 +62,14 @@ def evaluate_in_process(
         variation = load_variations()[category.variation]
         world = SimWorld(seed=seed, image_size=(image_size, image_size), variation=variation)
         follower = DeltaFollower(world, 1.0 / control_rate)
-        actor = PolicyActor(policy, np.random.default_rng(seed), load_phrasings()[category.phrasings])
+        command = EpisodeCommand(category, np.random.default_rng(seed), load_phrasings()[category.phrasings])
+        actor = PolicyActor(policy, command)
         for kind in kinds_for(category, episodes):
             episode = run_episode(world, actor, follower, TaskSpec(kind), max_steps=round(timeout * control_rate),
-                                  render=True)  # fmt: skip
-            result = EpisodeResult(category.name, kind, actor.instruction, episode.success, episode.sim_time,
-                                   episode.steps)  # fmt: skip
+                                  render=True, done=command.done)  # fmt: skip
+            wrong = command.took_the_suggested_object(world.privileged_state())
+            result = EpisodeResult(category.name, kind, command.instruction, episode.success, episode.sim_time,
+                                   episode.steps, wrong)  # fmt: skip
             results.append(result)
             if on_episode is not None:
                 on_episode(result)

@@ -14,6 +14,7 @@ class EpisodeResult:
     success: bool
     seconds: float  # wall time (graph) or sim time (in process) until success or the timeout
     actions: int  # actions the policy produced
+    wrong_object: bool = False  # retarget categories: the sim's own task object was lifted instead of the named one
 
 
 def rate(results: Sequence[EpisodeResult]) -> float:
@@ -37,6 +38,13 @@ def table(results: Sequence[EpisodeResult]) -> str:
             f"{category:<20} {solved:>4}/{len(chosen):<3} {100 * rate(chosen):>3.0f}%  "
             + "  ".join(f"{cell:>11}" for cell in cells)
         )
+    for category in categories:
+        chosen = [result for result in results if result.category == category]
+        wrong = sum(result.wrong_object for result in chosen)
+        if wrong:
+            lines.append(
+                f"{category}: the sim's own task object was lifted instead of the named one in {wrong}/{len(chosen)}"
+            )
     return "\n".join(lines)
 
 

@@ -36,11 +36,12 @@ def test_video_writer_writes_a_readable_file(tmp_path, suffix):
     assert writer.frames == 10 and len(frames) == 10 and frames[0].shape[:2] == (64, 64)
 
 
-def test_demo_arguments_default_to_the_scripted_policy():
+def test_demo_arguments_default_to_the_shipped_tiny_vla():
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     args = parser.parse_args([])
-    assert args.backend == "scripted" and args.episodes >= 4 and str(args.output).endswith("demo.mp4")
+    assert args.backend == "tiny" and args.episodes >= 4 and str(args.output).endswith("demo.mp4")
+    assert not any(item.startswith("model_path=") for item in args.policy_param)  # the checkpoint in the package
 
 
 @pytest.mark.ros

@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from rt2_ros.evaluation.categories import load_categories
@@ -13,17 +14,14 @@ from rt2_ros.evaluation.results import EpisodeResult, table, write
 from rt2_ros.policy.tiny.modeling_tiny import TinyPolicy
 
 
-def test_the_categories_are_the_five_of_the_issue():
+def test_the_categories_are_the_five_of_the_issue_and_instruction_following():
     categories = load_categories()
-    assert list(categories) == [
-        "seen",
-        "unseen_combinations",
-        "unseen_objects",
-        "unseen_backgrounds",
-        "unseen_phrasings",
-    ]
+    names = ["seen", "unseen_combinations", "unseen_objects", "unseen_backgrounds", "unseen_phrasings"]
+    assert list(categories) == [*names, "instruction_following"]
     assert categories["unseen_phrasings"].phrasings == "held_out" and categories["seen"].variation == "training"
     assert set(kinds_for(categories["unseen_combinations"], 4)) == {"move_near", "put_in_bowl"}
+    assert categories["instruction_following"].retarget
+    assert kinds_for(categories["instruction_following"], 3) == ["pick_up"] * 3
 
 
 def test_in_process_episodes_per_category(smoke_run, tmp_path):
@@ -33,16 +31,33 @@ def test_in_process_episodes_per_category(smoke_run, tmp_path):
     assert [result.category for result in results] == [category.name for category in categories]
     assert all(result.actions > 0 and result.instruction for result in results)
     json_path, plot_path = write(results, tmp_path, "test", {"episodes": 1})
-    assert len(json.loads(json_path.read_text())["episodes"]) == 5 and plot_path.stat().st_size > 1000
+    assert len(json.loads(json_path.read_text())["episodes"]) == 6 and plot_path.stat().st_size > 1000
+    retargeted = results[-1]
+    assert retargeted.category == "instruction_following" and retargeted.instruction
 
 
 def test_the_table_counts_episodes_per_category_and_kind():
     results = [
         EpisodeResult("seen", "pick_up", "lift it", True, 3.0, 12),
         EpisodeResult("seen", "push", "p", False, 9, 40),
+        EpisodeResult("instruction_following", "pick_up", "lift the red block", False, 9, 40, wrong_object=True),
     ]
     rows = table(results).splitlines()
     assert rows[2].split()[:3] == ["seen", "1/2", "50%"]
+    assert rows[-1] == "instruction_following: the sim's own task object was lifted instead of the named one in 1/1"
+
+
+def test_a_retargeted_command_names_another_block_and_waits_for_it(recorded):
+    from rt2_ros.data.bag_reader import bag_folders, read_episodes
+    from rt2_ros.evaluation.commands import EpisodeCommand
+
+    episodes = [episode for bag in bag_folders(recorded) for episode in read_episodes(bag)]
+    episode = next(episode for episode in episodes if episode.record["kind"] == "pick_up")
+    first, last = episode.steps[0].privileged, episode.steps[-1].privileged
+    templates = {"pick_up": ["get the {object}"]}
+    command = EpisodeCommand(load_categories()["instruction_following"], np.random.default_rng(0), templates)
+    assert command.say(first) == f"get the {command.named}" and command.named != first.task.object
+    assert not command.done(last) and command.took_the_suggested_object(last)  # the expert lifted its own block
 
 
 @pytest.mark.ros

@@ -7,6 +7,7 @@ that decodes action tokens and answer tokens from one vocabulary (RT-2 in miniat
         │                       attend over the map (a softmax over cells) → where (u, v) + what
         ▼                                                            ▼
     prefix = [image tokens (G²) | pointer tokens (2) | proprio token | language tokens (L)]   (bidirectional)
+              (a pointer token also carries where its object is relative to the gripper)
     decode = [<act> | 8 action tokens]  or  [<answer> | answer tokens … <eos>]             (causal)
 
 The pointers are the grounding: the instruction picks a cell of the map, so "the red block" is found wherever
@@ -42,6 +43,7 @@ from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder, preprocess_imag
 PROPRIO_CENTER = (0.45, 0.0, 0.12, 0.0, 0.0, 0.0, 0.0, 0.5)
 PROPRIO_SCALE = (0.2, 0.3, 0.1, 1.0, 1.0, 1.0, 1.0, 0.5)
 FOURIER_FREQUENCIES = 8  # sin/cos features of a pointer's (u, v)
+RELATIVE_SCALE = 0.1  # m: a pointed object's offset from the gripper, scaled to about unit range
 
 
 class FiLMStage(nn.Module):
@@ -142,6 +144,7 @@ class TinyVLA(nn.Module):
         self.pointer_xyz = nn.Linear(d, 3)
         self.pointer_yaw = nn.Linear(d, 2)
         self.proprio = nn.Sequential(nn.Linear(PROPRIO_SIZE, d), nn.GELU(), nn.Linear(d, d))
+        self.relative = nn.Sequential(nn.Linear(3, d), nn.GELU(), nn.Linear(d, d))
         self.text_proj = nn.Linear(text, d)
         self.text_pos = nn.Parameter(torch.zeros(config.max_text_tokens, d))
         self.token_embedding = nn.Embedding(config.vocab_size, d)
@@ -182,7 +185,11 @@ class TinyVLA(nn.Module):
         image_tokens = self.image_proj(pooled.flatten(2).transpose(1, 2)) + self.image_pos  # (B, G², d)
         pointing = self.point(features, words, text_mask)
         proprio_token = self.proprio((proprio - self.proprio_center) / self.proprio_scale).unsqueeze(1)  # (B, 1, d)
-        tokens = torch.cat([image_tokens, pointing.tokens, proprio_token, words], dim=1)  # (B, P, d)
+        # Where each pointed object is relative to the gripper (m, from the image and the arm's own pose): the
+        # quantity an end-effector delta is made of, given to the transformer instead of left to be derived.
+        offset = (pointing.table_xyz - proprio[:, None, :3]) / RELATIVE_SCALE  # (B, R, 3)
+        pointer_tokens = pointing.tokens + self.relative(offset)  # (B, R, d)
+        tokens = torch.cat([image_tokens, pointer_tokens, proprio_token, words], dim=1)  # (B, P, d)
         fixed = torch.ones(batch, tokens.shape[1] - words.shape[1], dtype=torch.bool, device=tokens.device)
         return Prefix(tokens, torch.cat([fixed, text_mask], dim=1), pointing)
 
@@ -277,6 +284,10 @@ def fourier(uv: Tensor) -> Tensor:
 # -- the policy backend -------------------------------------------------------------------------------------------
 
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "checkpoint"  # the model trained here (see its README.md)
+# Intra-op threads for CPU inference. The step is many small matmuls (8 decoding steps): a second thread gains
+# little, and on a robot's few cores it contends with the camera driver and the other nodes (measured here:
+# beside a 2-thread process, 2 threads took 286 ms a step and 1 thread 14 ms).
+CPU_THREADS = 1
 
 
 def load_model(folder: Path, device: str = "cpu") -> TinyVLA:
@@ -314,7 +325,9 @@ class TinyPolicy(Policy):
     token_scheme = "rt2"
     needs_proprio = True
 
-    def __init__(self, model_path: Path | None = None, device: str = "cpu") -> None:
+    def __init__(self, model_path: Path | None = None, device: str = "cpu", threads: int = CPU_THREADS) -> None:
+        if not device.startswith("cuda"):
+            torch.set_num_threads(threads)
         self.model = load_model(Path(model_path) if model_path else SHIPPED_CHECKPOINT, device)
         self.config = self.model.config
         self.device = device
