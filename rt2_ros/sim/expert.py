@@ -26,7 +26,9 @@ class ExpertConfig:
     carry_height: float = 0.15  # m, ee height while carrying
     position_tolerance: float = 0.012  # m, a waypoint counts as reached
     rotation_tolerance: float = 0.08  # rad
-    grasp_steps: int = 4  # control steps to let the fingers close / open
+    grasp_steps: int = 4  # control steps at most to let the fingers close / open
+    closed_on_object: float = 0.35  # finger closure at which they hold a block (a 4 cm block: ~0.52)
+    opened: float = 0.1  # finger closure below which they have let go
     push_standoff: float = 0.065  # m behind the object's centre where a push starts
     push_lead: float = 0.06  # m the ee's target leads the object's centre while pushing (leaning on it)
     push_margin: float = 0.02  # m pushed beyond PUSH_DISTANCE before backing off
@@ -69,15 +71,19 @@ class ScriptedExpert:
         return self._phase_index
 
     def act(self, state: PrivilegedState) -> Action:
+        """The action of the phase this state belongs to: a phase whose end the state already shows is left
+        at once, so the action is a function of what can be observed (a learned policy imitating it sees
+        no step that waits on a hidden counter or repeats a reached waypoint)."""
         phases = self.phases(state)
-        index = self._phase_index
-        position, yaw, gripper, reached = self._waypoint(phases[index], state)
-        restarted = self._phase_index != index  # _waypoint went back to the approach
-        if reached and not restarted and index < len(phases) - 1:
+        while True:
+            index = self._phase_index
+            position, yaw, gripper, reached = self._waypoint(phases[index], state)
+            restarted = self._phase_index != index  # _waypoint went back to the approach
+            if not reached or restarted or index == len(phases) - 1:
+                break
             self._phase_index += 1
             self._steps_in_phase = 0
-        else:
-            self._steps_in_phase += 1
+        self._steps_in_phase += 1
         self._gripper = gripper
         return self._step_towards(state, position, yaw, gripper, terminate=state.success)
 
@@ -101,7 +107,8 @@ class ScriptedExpert:
                     self._restart_grasp()  # the object moved away: approach again
                 return obj_position, yaw, 0.0, self._reached(state, obj_position, yaw)
             if phase == "close":
-                return ee, yaw, 1.0, self._steps_in_phase >= config.grasp_steps
+                closed = state.gripper >= config.closed_on_object
+                return ee, yaw, 1.0, closed or self._steps_in_phase >= config.grasp_steps
             target = np.array([ee[0], ee[1], config.carry_height])  # lift
             if not self._holding(state):
                 self._restart_grasp()
@@ -118,7 +125,7 @@ class ScriptedExpert:
         if phase == "lower":
             return place, yaw, 1.0, self._reached(state, place, yaw)
         if phase == "release":
-            return ee, yaw, 0.0, self._steps_in_phase >= config.grasp_steps
+            return ee, yaw, 0.0, state.gripper <= config.opened or self._steps_in_phase >= config.grasp_steps
         target = np.array([ee[0], ee[1], config.carry_height])  # retreat, hold
         return target, yaw, self._gripper if phase == "hold" else 0.0, self._reached(state, target, yaw)
 

@@ -51,3 +51,19 @@ def test_scripted_policy_needs_the_privileged_state():
 def test_expert_steps_must_fit_the_safety_limits():
     with pytest.raises(ValueError, match="safety limits"):
         ExpertConfig(max_translation=0.2)
+
+
+def test_the_expert_does_not_wait_on_a_hidden_counter(world):
+    """Once the fingers have closed on the block it lifts at once: a policy imitating it sees one still step
+    per grasp (the one that closes the fingers), not a wait of some steps that no observation can tell apart
+    from the moment to lift."""
+    follower = DeltaFollower(world, control_period=0.2)
+    expert = ScriptedExpert()
+    for seed in SEEDS:
+        expert.reset()
+        result = run_episode(world, lambda _, state: expert.act(state), follower, TaskSpec("pick_up"), seed, 60)
+        assert result.success
+        still_and_closing = [
+            action for action in result.actions if action.gripper > 0.5 and np.abs(action.translation).max() < 1e-3
+        ]
+        assert len(still_and_closing) <= 1, [action.translation for action in result.actions]
