@@ -26,17 +26,21 @@ class EpisodeCommand:
         self.category, self.rng, self.templates = category, rng, templates
         self.instruction = ""
         self.named = ""  # the object the command is about
+        self.episode = -1  # the sim episode it was said in
 
     def say(self, state: PrivilegedState) -> str:
         task = state.task
         if self.category.retarget:
             others = sorted(name for name, obj in state.objects.items() if obj.kind == "block" and name != task.object)
             task = replace(task, object=str(self.rng.choice(others)))
-        self.named = task.object
+        self.named, self.episode = task.object, state.episode
         self.instruction = phrase(self.rng, task, self.templates)
         return self.instruction
 
     def done(self, state: PrivilegedState) -> bool:
+        """Whether what was said in this episode is done (nothing is, before it is said)."""
+        if state.episode != self.episode:
+            return False
         return lifted(state, self.named) if self.category.retarget else state.success
 
     def took_the_suggested_object(self, state: PrivilegedState) -> bool:
