@@ -13,6 +13,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", help="cpu or cuda (overrides the config)")
     parser.add_argument("--steps", type=int, help="optimiser steps in all (overrides the config)")
     parser.add_argument("--output", help="run folder (overrides the config)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads per process (overrides the config)")
     parser.add_argument("--no-progress", action="store_true", help="log lines only, no progress bar")
 
 
@@ -30,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
             config.optim.steps = args.steps
         if args.output:
             config = replace(config, output=args.output)
+        if args.threads is not None:
+            config = replace(config, threads=args.threads)
     except (OSError, ValueError) as error:
         print(f"rt2-ros train: {error}", file=sys.stderr)
         return 2

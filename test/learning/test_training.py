@@ -67,3 +67,10 @@ def test_a_bad_config_is_refused_with_its_key(tmp_path):
     path.write_text("optim: {stepz: 3}\n")
     result = subprocess.run([sys.executable, "-m", "rt2_ros", "train", str(path)], capture_output=True, text=True)
     assert result.returncode == 2 and "unknown keys ['optim.stepz']" in result.stderr
+
+
+def test_a_negative_thread_count_is_refused():
+    config = Path(__file__).resolve().parents[2] / "config" / "train" / "smoke.yaml"
+    command = [sys.executable, "-m", "rt2_ros", "train", str(config), "--threads", "-1"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 2 and "threads >= 0" in result.stderr
