@@ -14,6 +14,7 @@ from typing import Protocol
 import numpy as np
 from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters
+from rclpy.context import Context
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
@@ -38,11 +39,14 @@ class Commander(Protocol):
     def done(self, state: PrivilegedState) -> bool: ...
 
 
+POLICY_NODE = "policy_node"  # the name the loop starts it under (closed_loop.loop_processes)
+
+
 class DemoClient(Node):
     """Spun in a background thread; the demo's main thread calls wait_ready() and episode()."""
 
-    def __init__(self) -> None:
-        super().__init__("rt2_demo")
+    def __init__(self, context: Context | None = None) -> None:
+        super().__init__("rt2_demo", context=context)
         self._lock = threading.Lock()
         self._frames: list[np.ndarray] = []  # (H, W, 3) uint8 /rt2/overlay images, since the last drain
         self._state: PrivilegedState | None = None
@@ -84,13 +88,18 @@ class DemoClient(Node):
             {
                 "sim_node's state": lambda: self._state is not None,
                 "safety_node's status": lambda: self._safety is not None,
-                "policy_node listening on /rt2/command": lambda: self.command.get_subscription_count() > 0,
+                "policy_node listening on /rt2/command": self.policy_listening,
                 "the /sim/reset service": self.reset_client.service_is_ready,
                 "sim_node's parameter service": self.parameter_client.service_is_ready,
             },
             alive,
             timeout,
         )
+
+    def policy_listening(self) -> bool:
+        """Whether policy_node itself subscribes /rt2/command: overlay_node does too, and a command sent while
+        only it listens is lost (policy_node loads its model before it subscribes)."""
+        return any(info.node_name == POLICY_NODE for info in self.get_subscriptions_info_by_topic("/rt2/command"))
 
     def wait_for_overlay(self, alive: Callable[[], None], timeout: float) -> None:
         """Until overlay_node's images arrive, so a video has every frame from the first episode on."""

@@ -52,3 +52,30 @@ def test_a_node_that_dies_stops_the_demo_with_its_log_tail(node_process):
     assert sim.wait(30) == 1
     with pytest.raises(NodeDied, match=r"sim_node exited with code 1(.|\n)*image_width"):
         alive_check([sim])()
+
+
+def test_the_demo_waits_for_policy_node_itself_on_the_command_topic():
+    """overlay_node subscribes /rt2/command too; a command sent while only it listens never reaches the policy."""
+    import rclpy
+    from helpers import spin_for, spin_until
+    from rclpy.context import Context
+    from std_msgs.msg import String
+
+    from rt2_ros.cli.demo_node import DemoClient
+    from rt2_ros.ros.qos import COMMAND
+
+    context = Context()
+    rclpy.init(context=context)
+    try:
+        client = DemoClient(context=context)
+        overlay = rclpy.create_node("overlay_node", context=context)
+        overlay.create_subscription(String, "/rt2/command", lambda message: None, COMMAND)
+        spin_for(client, 1.0)
+        assert client.command.get_subscription_count() == 1 and not client.policy_listening()
+        policy = rclpy.create_node("policy_node", context=context)
+        policy.create_subscription(String, "/rt2/command", lambda message: None, COMMAND)
+        assert spin_until(client, client.policy_listening, timeout=10.0)
+        for node in (client, overlay, policy):
+            node.destroy_node()
+    finally:
+        rclpy.shutdown(context=context)
