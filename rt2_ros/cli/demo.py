@@ -13,20 +13,12 @@ next to the video (demo_logs/); a node that dies stops the demo with the tail of
 import argparse
 from pathlib import Path
 
-from rt2_ros.cli.closed_loop import (
-    STARTUP_TIMEOUT,
-    TASK_ORDER,
-    add_loop_arguments,
-    loop_options,
-    loop_processes,
-    running_loop,
-)
-from rt2_ros.cli.outcome import EpisodeOutcome, success_table
+from rt2_ros.cli.closed_loop import add_loop_arguments, loop_options
+from rt2_ros.loop.outcome import EpisodeOutcome, success_table
+from rt2_ros.loop.processes import OVERLAY_SCALE, STARTUP_TIMEOUT, TASK_ORDER, loop_processes, running_loop
 from rt2_ros.viz.video import VideoWriter
 
 HELP = "run the MuJoCo demo over DDS: sim, policy, safety, arm controller; success table and video"
-
-OVERLAY_SCALE = 2  # the video is the camera at twice its size, so the text drawn on it stays legible
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
             results = evaluate_in_process(policy, selected, args.episodes, args.seed, args.control_rate, args.timeout,
                                           on_episode=on_episode)  # fmt: skip
         else:
-            from rt2_ros.cli.closed_loop import LoopOptions
             from rt2_ros.evaluation.graph import evaluate_graph
+            from rt2_ros.loop.processes import LoopOptions
 
             policy_parameters = {"backend": "tiny", "model_path": args.model_path, "max_image_age": 0.5}
             options = LoopOptions(224, args.seed, args.control_rate, policy_parameters)

@@ -12,7 +12,8 @@ import threading
 import time
 from pathlib import Path
 
-from rt2_ros.cli.closed_loop import TASK_ORDER, add_loop_arguments, loop_options, loop_processes, running_loop
+from rt2_ros.cli.closed_loop import add_loop_arguments, loop_options
+from rt2_ros.loop.processes import TASK_ORDER, loop_processes, running_loop
 
 HELP = "run the closed loop for a long time: actions, clamps, rejections, watchdog holds, episodes, RSS over time"
 

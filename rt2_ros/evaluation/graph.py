@@ -11,15 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from rt2_ros.cli.closed_loop import LoopOptions, loop_processes, running_loop
 from rt2_ros.data.phrasing import load_phrasings
 from rt2_ros.evaluation.categories import Category
 from rt2_ros.evaluation.commands import EpisodeCommand
 from rt2_ros.evaluation.in_process import kinds_for
 from rt2_ros.evaluation.results import EpisodeResult
+from rt2_ros.loop.processes import OVERLAY_SCALE, LoopOptions, loop_processes, running_loop
 from rt2_ros.viz.video import VideoWriter
-
-OVERLAY_SCALE = 2
 
 
 def evaluate_graph(

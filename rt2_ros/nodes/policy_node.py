@@ -65,6 +65,14 @@ PARAMETERS = (
         10**6,
         read_only=True,
     ),
+    ParameterSpec(
+        "max_frozen_time",
+        0.0,
+        "s: pixels identical for longer than this across new stamps are not acted on; 0 = not checked.",
+        0.0,
+        60.0,
+        read_only=True,
+    ),
     ParameterSpec("base_frame", "base_link", "frame_id of /rt2/action (the arm's base frame).", read_only=True),
     ParameterSpec("trust_remote_code", False, "hf: run the checkpoint's own Python code.", read_only=True),
     ParameterSpec("allow_pickle_weights", False, "hf: accept *.bin (pickle) weights.", read_only=True),
@@ -86,9 +94,8 @@ class PolicyNode(Node):
         policy = make_policy(
             PolicyConfig(**{name: value for name, value in self.params.items() if name in policy_fields})
         )
-        self.runner = EpisodeRunner(
-            policy, RunnerConfig(self.params["max_image_age"], self.params["max_episode_steps"])
-        )
+        runner_fields = RunnerConfig.__dataclass_fields__
+        self.runner = EpisodeRunner(policy, RunnerConfig(**{name: self.params[name] for name in runner_fields}))
         self.failures = 0
         self._lock = threading.Lock()  # guards the slots the subscriptions write
         self._pending_commands: list[str] = []  # every command counts (each is checked and logged)
@@ -199,7 +206,7 @@ class PolicyNode(Node):
             except ValueError as error:
                 self.get_logger().error(f"command ignored: {error}")
         if image is not None:
-            self.runner.new_frame(seconds(image.header.stamp), image)
+            self.runner.new_frame(seconds(image.header.stamp), image, image.data)
         if privileged is not None:
             self.take_privileged_state(privileged)
         if pose is not None:

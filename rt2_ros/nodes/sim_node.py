@@ -18,6 +18,7 @@ interleave. A bad command (trajectory or gripper) is refused with an error log a
 import sys
 import time
 
+import numpy as np
 from builtin_interfaces.msg import Time
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
@@ -35,6 +36,7 @@ from rt2_ros.ros.qos import ACTION, JOINT_STATES, LATCHED, LATEST_STATE, SENSOR_
 from rt2_ros.ros.runner import run_node
 from rt2_ros.sim.privileged import TASK_KINDS, serialise
 from rt2_ros.sim.scene import SceneConfig
+from rt2_ros.sim.sensor import add_sensor_noise
 from rt2_ros.sim.tasks import TaskSpec
 from rt2_ros.sim.variation import SceneVariation, load_variations
 from rt2_ros.sim.world import SimWorld
@@ -62,6 +64,14 @@ PARAMETERS = (
         "publish_clock", False, "Publish /clock and stamp with the physics time (use_sim_time).", read_only=True
     ),
     ParameterSpec("camera_frame", "scene_camera_optical_frame", "frame_id of the camera images.", read_only=True),
+    ParameterSpec(
+        "camera_noise",
+        0.0,
+        "Std of per-pixel Gaussian sensor noise in intensity levels (0-255); 0: noiseless renders.",
+        0.0,
+        50.0,
+        read_only=True,
+    ),
 )
 
 TICK_PERIOD = 0.01  # s of wall time between physics advances
@@ -89,6 +99,7 @@ class SimNode(Node):
         self.create_service(Trigger, "/sim/reset", self.on_reset)
         self.add_on_set_parameters_callback(self.on_parameters)
         self.refused = 0
+        self.noise_rng = np.random.default_rng([self.params["seed"], 1])  # the camera noise: a stream of its own
         self.reset_episode()
         self._last_wall = time.monotonic()
         self._next_camera = self._next_joints = self.world.time
@@ -198,9 +209,8 @@ class SimNode(Node):
 
     def publish_camera(self) -> None:
         stamp = self.stamp()
-        self.image_publisher.publish(
-            rgb_to_image(self.world.render(), Header(stamp=stamp, frame_id=self.params["camera_frame"]))
-        )
+        rgb = add_sensor_noise(self.world.render(), self.params["camera_noise"], self.noise_rng)
+        self.image_publisher.publish(rgb_to_image(rgb, Header(stamp=stamp, frame_id=self.params["camera_frame"])))
         state = self.world.privileged_state(stamp=seconds(stamp))
         self.state_publisher.publish(String(data=serialise(state)))
         self.world.step_count += 1

@@ -4,9 +4,12 @@ reason nothing is published when nothing is.
 An episode starts with each command (the policy's state is reset) and ends when the policy sets
 terminate, after `max_episode_steps` actions (OpenVLA has no terminate token) or with the next command;
 after it the runner idles until a new command arrives. A frame is acted on at most once, and only while
-its capture stamp is at most `max_image_age` old.
+its capture stamp is at most `max_image_age` old; with `max_frozen_time`, not when its pixels have stayed
+identical for longer than that (a camera re-publishing one buffer with new stamps: a real sensor's noise makes
+every frame differ, a noiseless render does not).
 """
 
+import hashlib
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -24,6 +27,7 @@ class State(str, Enum):
     NO_IMAGE = "no_image"  # a command, but no camera frame yet
     WAITING_FOR_IMAGE = "waiting_for_image"  # the freshest frame has been acted on already
     STALE_IMAGE = "stale_image"  # the freshest frame is older than max_image_age
+    FROZEN_IMAGE = "frozen_image"  # the pixels have not changed for longer than max_frozen_time
     NO_PRIVILEGED_STATE = "no_privileged_state"  # the scripted backend has no sim ground truth yet
     NO_PROPRIO = "no_proprio"  # the backend reads the arm's pose and gripper, and one has not arrived yet
     BAD_IMAGE = "bad_image"  # the freshest frame could not be converted
@@ -36,12 +40,15 @@ class State(str, Enum):
 class RunnerConfig:
     max_image_age: float = 0.5  # s between a frame's capture stamp and the moment it is acted on
     max_episode_steps: int = 0  # actions per episode; 0 = unlimited (until terminate or a new command)
+    max_frozen_time: float = 0.0  # s the pixels may stay identical across new stamps; 0 = not checked
 
     def __post_init__(self) -> None:
         if not self.max_image_age > 0:
             raise ValueError(f"max_image_age {self.max_image_age}; expected > 0 s")
         if self.max_episode_steps < 0:
             raise ValueError(f"max_episode_steps {self.max_episode_steps}; expected >= 0 (0 = unlimited)")
+        if not self.max_frozen_time >= 0:
+            raise ValueError(f"max_frozen_time {self.max_frozen_time}; expected >= 0 s (0 = not checked)")
 
 
 @dataclass
@@ -59,6 +66,8 @@ class EpisodeRunner:
         self.done_reason = ""
         self.frame: Frame | None = None
         self._acted_stamp: float | None = None  # stamp of the last frame acted on (or rejected as bad)
+        self._pixels_digest: bytes | None = None  # of the newest frame's pixels, when max_frozen_time is set
+        self._pixels_since = 0.0  # stamp of the first frame with those pixels
         self.privileged_state: dict[str, Any] | None = None
         self.ee_pose: tuple[Any, Any] | None = None  # (position (3,), quaternion (4,)), newest /rt2/ee_pose
         self.gripper: float | None = None  # newest measured closure from /joint_states
@@ -71,7 +80,13 @@ class EpisodeRunner:
         self._acted_stamp = None  # the freshest frame, if young enough, is the new episode's first observation
         return instruction
 
-    def new_frame(self, stamp: float, message: Any) -> None:
+    def new_frame(self, stamp: float, message: Any, pixels: Any = None) -> None:
+        """The newest frame; `pixels`, its raw bytes (any buffer), are compared with the last frame's when
+        max_frozen_time is set."""
+        if self.config.max_frozen_time > 0 and pixels is not None:
+            digest = hashlib.blake2b(pixels, digest_size=16).digest()
+            if digest != self._pixels_digest:
+                self._pixels_digest, self._pixels_since = digest, stamp
         self.frame = Frame(stamp, message)
 
     def blocked(self, now: float) -> tuple[State, str] | None:
@@ -85,6 +100,12 @@ class EpisodeRunner:
         age = now - self.frame.stamp
         if age > self.config.max_image_age:
             return State.STALE_IMAGE, f"newest image is {age:.3f} s old (max_image_age {self.config.max_image_age} s)"
+        frozen = self.frame.stamp - self._pixels_since
+        if self.config.max_frozen_time > 0 and self._pixels_digest is not None and frozen > self.config.max_frozen_time:
+            return State.FROZEN_IMAGE, (
+                f"the camera's pixels have not changed for {frozen:.2f} s of new stamps "
+                f"(max_frozen_time {self.config.max_frozen_time} s): is it stuck?"
+            )
         if self.frame.stamp == self._acted_stamp:
             return State.WAITING_FOR_IMAGE, "waiting for a newer image than the last one acted on"
         if self.policy.needs_privileged_state and self.privileged_state is None:

@@ -11,7 +11,7 @@ import textwrap
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rt2_ros.cli.outcome import EpisodeOutcome
+from rt2_ros.loop.outcome import EpisodeOutcome
 
 
 def rss_bytes(pid: int) -> int | None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rt2_ros.cli.demo import add_arguments
-from rt2_ros.cli.outcome import EpisodeOutcome, success_table
+from rt2_ros.loop.outcome import EpisodeOutcome, success_table
 from rt2_ros.viz.video import VideoWriter
 
 
@@ -46,7 +46,7 @@ def test_demo_arguments_default_to_the_shipped_tiny_vla():
 
 @pytest.mark.ros
 def test_a_node_that_dies_stops_the_demo_with_its_log_tail(node_process):
-    from rt2_ros.cli.closed_loop import NodeDied, alive_check
+    from rt2_ros.loop.processes import NodeDied, alive_check
 
     sim = node_process("sim_node", {"image_width": 5})  # below the 32 px minimum: exits at start
     assert sim.wait(30) == 1
@@ -61,13 +61,13 @@ def test_the_demo_waits_for_policy_node_itself_on_the_command_topic():
     from rclpy.context import Context
     from std_msgs.msg import String
 
-    from rt2_ros.cli.demo_node import DemoClient
+    from rt2_ros.loop.client import LoopClient
     from rt2_ros.ros.qos import COMMAND
 
     context = Context()
     rclpy.init(context=context)
     try:
-        client = DemoClient(context=context)
+        client = LoopClient(context=context)
         overlay = rclpy.create_node("overlay_node", context=context)
         overlay.create_subscription(String, "/rt2/command", lambda message: None, COMMAND)
         spin_for(client, 1.0)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rt2_ros.cli.outcome import EpisodeOutcome
 from rt2_ros.local_dds import loopback_environment
+from rt2_ros.loop.outcome import EpisodeOutcome
 from rt2_ros.soak.report import Counters, Sample, SoakReport, plot, rss_bytes
 
 MB = 2**20

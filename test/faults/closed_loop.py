@@ -1,7 +1,8 @@
 """The fault tests' closed loop: node processes, a probe that relays, records and injects, and the results table.
 
-The loop on loopback DDS (conftest.py's `loop`): sim_node, safety_node and arm_controller_node with their
-defaults, policy_node with the `remote` backend against the test policy server (test/policy/policy_server.py,
+The loop on loopback DDS (conftest.py's `loop`): sim_node (with camera noise, as a real sensor has),
+safety_node and arm_controller_node with their defaults, policy_node (comparing pixels: max_frozen_time) with
+the `remote` backend against the test policy server (test/policy/policy_server.py,
 in the test's process), which answers a 1 cm step around a small circle forever: the arm keeps moving until
 a fault stops it, and the server can be made slow or made to answer NaN. Two links run through the probe so
 that a test can break them: sim_node's camera is remapped to SIM_CAMERA and relayed to /camera/image_raw

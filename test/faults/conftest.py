@@ -33,7 +33,7 @@ def loop_graph() -> Iterator[Loop]:
 
     specs = {
         "sim_node": (
-            {"image_width": 64, "image_height": 64, "task": "pick_up", "seed": 3},
+            {"image_width": 64, "image_height": 64, "task": "pick_up", "seed": 3, "camera_noise": 2.0},
             ["-r", f"/camera/image_raw:={SIM_CAMERA}"],
         ),
         "safety_node": ({}, []),
@@ -42,7 +42,13 @@ def loop_graph() -> Iterator[Loop]:
     probe = Probe()
     with PolicyServer("circle") as server:
         specs["policy_node"] = (
-            {"backend": "remote", "server_url": server.url, "control_rate": 5.0, "server_timeout": 2.0},
+            {
+                "backend": "remote",
+                "server_url": server.url,
+                "control_rate": 5.0,
+                "server_timeout": 2.0,
+                "max_frozen_time": 1.0,
+            },  # a noisy camera (sim_node camera_noise), so pixels are compared as on a real one
             [],
         )
         graph = Graph(

@@ -1,4 +1,4 @@
-"""No two rt2_ros modules import each other, directly or round a longer loop.
+"""No two rt2_ros modules import each other, directly or round a longer loop; nothing imports the CLI.
 
 Read from the sources (every import, at module level or inside a function), so a cycle that
 only a lazy import hides today is still caught.
@@ -47,3 +47,13 @@ def test_find_cycle_reports_a_loop():
 
 def test_rt2_ros_has_no_import_cycle():
     assert find_cycle(import_graph()) is None
+
+
+def test_only_the_command_imports_the_cli():
+    """rt2_ros.cli is the top layer: what the loop, the evaluation or a node needs lives below it."""
+    outside = {
+        name: sorted(target for target in targets if target == "rt2_ros.cli" or target.startswith("rt2_ros.cli."))
+        for name, targets in import_graph().items()
+        if name != "rt2_ros.__main__" and not name.startswith("rt2_ros.cli")
+    }
+    assert not {name: targets for name, targets in outside.items() if targets}

@@ -66,6 +66,39 @@ def test_each_frame_is_acted_on_once():
     assert state(loop, 10.1) is None
 
 
+def test_frozen_pixels_with_new_stamps_are_refused_after_max_frozen_time():
+    loop = runner(max_frozen_time=1.0)
+    loop.command("pick up the block")
+    for step in range(11):  # the same bytes every 0.1 s for 1.0 s: still within max_frozen_time
+        loop.new_frame(10.0 + step / 10, "frame", b"same pixels")
+        assert state(loop, 10.0 + step / 10) is None
+        loop.act(IMAGE)
+    loop.new_frame(11.1, "frame", b"same pixels")
+    kind, detail = loop.blocked(11.1)
+    assert kind is State.FROZEN_IMAGE and "1.10 s" in detail
+    loop.new_frame(11.2, "frame", b"new pixels")  # the camera lives again: acted on at once
+    assert state(loop, 11.2) is None
+
+
+def test_frozen_pixels_are_not_checked_by_default():
+    loop = runner()
+    loop.command("pick up the block")
+    for step in range(30):
+        loop.new_frame(10.0 + step / 10, "frame", b"same pixels")
+        assert state(loop, 10.0 + step / 10) is None
+        loop.act(IMAGE)
+
+
+def test_frozen_check_hashes_any_buffer():
+    import array
+
+    loop = runner(max_frozen_time=0.5)
+    loop.command("pick up the block")
+    loop.new_frame(10.0, "frame", array.array("B", [1, 2, 3]))  # what rclpy gives for uint8[] data
+    loop.new_frame(10.6, "frame", array.array("B", [1, 2, 3]))
+    assert state(loop, 10.6) is State.FROZEN_IMAGE
+
+
 def test_observation_carries_instruction_and_stamp():
     policy = CountingPolicy()
     loop = runner(policy)
@@ -146,7 +179,9 @@ def test_privileged_backends_wait_for_the_sim_state():
     assert state(loop, 10.0) is None
 
 
-@pytest.mark.parametrize(("field", "value"), [("max_image_age", 0.0), ("max_episode_steps", -1)])
+@pytest.mark.parametrize(
+    ("field", "value"), [("max_image_age", 0.0), ("max_episode_steps", -1), ("max_frozen_time", -0.1)]
+)
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=field):
         RunnerConfig(**{field: value})

@@ -1,9 +1,10 @@
-"""The rclpy side of `rt2-ros demo`: one node that talks to the graph like a user and an observer.
+"""The rclpy side of the closed loop (`rt2-ros demo`, `soak`, `eval`): one node that talks to the graph like a
+user and an observer.
 
 It sets the sim's task, resets it, sends the instruction on /rt2/command, and watches the sim's
 success flag, counts the policy's actions and records overlay_node's live view (/rt2/overlay: the
 camera frame with instruction, delta, tokens and safety state drawn on it) as the video, adding
-only the verdict. Imported only when the demo runs.
+only the verdict. Imported only when a loop runs.
 """
 
 import threading
@@ -20,7 +21,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import String
 from std_srvs.srv import Trigger
 
-from rt2_ros.cli.outcome import EpisodeOutcome
+from rt2_ros.loop.outcome import EpisodeOutcome
 from rt2_ros.msg import EndEffectorDelta, SafetyStatus
 from rt2_ros.ros.image_conversion import image_to_rgb
 from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, LATEST_STATE, VIEWER_IMAGE
@@ -39,11 +40,11 @@ class Commander(Protocol):
     def done(self, state: PrivilegedState) -> bool: ...
 
 
-POLICY_NODE = "policy_node"  # the name the loop starts it under (closed_loop.loop_processes)
+POLICY_NODE = "policy_node"  # the name the loop starts it under (processes.loop_processes)
 
 
-class DemoClient(Node):
-    """Spun in a background thread; the demo's main thread calls wait_ready() and episode()."""
+class LoopClient(Node):
+    """Spun in a background thread; the caller's main thread calls wait_ready() and episode()."""
 
     def __init__(self, context: Context | None = None) -> None:
         super().__init__("rt2_demo", context=context)
