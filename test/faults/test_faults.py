@@ -128,15 +128,24 @@ def test_non_finite_model_output(loop, reply):
     )
 
 
-def test_camera_stops(loop):
+def camera_fault(loop: Loop, mode: str, state: str, delay: float = 0.0) -> tuple[Held, int]:
+    """Put the camera in `mode`, check the arm held (`delay` s later than other faults allow) with the policy in
+    `state`, restore it and check control resumes on a frame taken after that; (held, actions after the fault)."""
     fault = time.time()
-    loop.probe.camera.mode = "stop"
-    held = watch_until_held(loop, fault)
-    assert any(event["text"].startswith("stale_image") for event in of_kind(loop.events(), "policy", fault))
+    loop.probe.camera.mode = mode
+    held = watch_until_held(loop, fault, delay + WINDOW, delay + HOLD_BOUND)
+    statuses = [event["text"] for event in of_kind(loop.events(), "policy", fault)]
+    assert any(text.startswith(state) for text in statuses), statuses
+    acted = len(moves(loop.events(), fault))
     restore = time.time()
     loop.probe.camera.mode = "relay"
     resumes(loop, restore)
     assert moves(loop.events(), restore)[0]["stamp"] > restore
+    return held, acted
+
+
+def test_camera_stops(loop):
+    held, _ = camera_fault(loop, "stop", "stale_image")
     record_result("camera stops", "policy idle (stale_image); watchdog hold", held.hold, held.still)
 
 
@@ -158,16 +167,7 @@ def test_camera_repeats_one_frame(loop):
 
 def test_camera_frozen_pixels_with_new_stamps(loop):
     """A driver re-publishing its last buffer with new stamps: policy_node compares pixels (max_frozen_time)."""
-    fault = time.time()
-    loop.probe.camera.mode = "frozen"
-    held = watch_until_held(loop, fault, MAX_FROZEN_TIME + WINDOW, MAX_FROZEN_TIME + HOLD_BOUND)
-    statuses = [event["text"] for event in of_kind(loop.events(), "policy", fault)]
-    assert any(text.startswith("frozen_image") for text in statuses), statuses
-    acted = len(moves(loop.events(), fault))
-    restore = time.time()
-    loop.probe.camera.mode = "relay"
-    resumes(loop, restore)
-    assert moves(loop.events(), restore)[0]["stamp"] > restore
+    held, acted = camera_fault(loop, "frozen", "frozen_image", delay=MAX_FROZEN_TIME)
     record_result(
         "camera frozen: identical pixels, new stamps",
         f"{acted} actions within max_frozen_time ({MAX_FROZEN_TIME} s), then policy idle (frozen_image); watchdog hold",
