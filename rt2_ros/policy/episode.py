@@ -101,7 +101,7 @@ class EpisodeRunner:
         if age > self.config.max_image_age:
             return State.STALE_IMAGE, f"newest image is {age:.3f} s old (max_image_age {self.config.max_image_age} s)"
         frozen = self.frame.stamp - self._pixels_since
-        if self.config.max_frozen_time > 0 and self._pixels_digest is not None and frozen > self.config.max_frozen_time:
+        if self._pixels_digest is not None and frozen > self.config.max_frozen_time:  # a digest: the check is on
             return State.FROZEN_IMAGE, (
                 f"the camera's pixels have not changed for {frozen:.2f} s of new stamps "
                 f"(max_frozen_time {self.config.max_frozen_time} s): is it stuck?"

@@ -177,11 +177,7 @@ def test_camera_frozen_pixels_with_new_stamps(loop):
 
 
 def test_malformed_images(loop):
-    fault = time.time()
-    loop.probe.camera.mode = "malformed"
-    held = watch_until_held(loop, fault)
-    statuses = [event["text"] for event in of_kind(loop.events(), "policy", fault)]
-    assert any(text.startswith("bad_image") for text in statuses), statuses
+    held, _ = camera_fault(loop, "malformed", "bad_image")
     assert loop.graph.processes["policy_node"].running()
     record_result(
         "malformed images (bad encoding, 0x0, short data, short rows)",
