@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
 export MUJOCO_GL ?= egl
 
-.PHONY: venv demo test bench lint clean
+.PHONY: venv demo test bench lint lock clean
 
 venv:
 	@scripts/bootstrap.sh
@@ -22,6 +22,9 @@ bench: venv
 lint: venv
 	$(BIN)/ruff check rt2_ros test launch
 	$(BIN)/ruff format --check rt2_ros test launch
+
+lock:
+	@scripts/lock.sh
 
 clean:
 	rm -rf $(VENV) build

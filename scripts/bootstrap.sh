@@ -34,8 +34,9 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 
 requirements_hash="$(hash_of requirements/*.txt setup.py)"
 if ! stamp_ok requirements "$requirements_hash"; then
-  echo "bootstrap: installing requirements (ROS 2 wheels, torch CPU, transformers, mujoco, ...)"
-  "${pip[@]}" install -r requirements/ros.txt -r requirements/base.txt -r requirements/dev.txt
+  echo "bootstrap: installing requirements (ROS 2 wheels, torch CPU, transformers, mujoco, ...) at the locked versions"
+  # requirements/lock.txt pins what was tested (scripts/lock.sh, `make lock`): a new machine gets the same versions.
+  "${pip[@]}" install -c requirements/lock.txt -r requirements/ros.txt -r requirements/base.txt -r requirements/dev.txt
   # compat mode puts the checkout itself on sys.path, so rt2_ros.msg (installed by colcon
   # into its own folder below) can join the same package (see rt2_ros/__init__.py).
   "${pip[@]}" install --no-deps --no-build-isolation -e . --config-settings editable_mode=compat

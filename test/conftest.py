@@ -6,6 +6,7 @@ each other, and nothing leaves the machine.
 """
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,6 +16,25 @@ from rt2_ros.local_dds import use_loopback
 # pid-derived so two runs side by side differ; 1..100 (see local_dds).
 DOMAIN_ID = use_loopback(1 + os.getpid() % 100)
 os.environ.setdefault("MUJOCO_GL", "egl")
+
+
+# torch's intra-op threads for every test: fixed, so a test's numbers do not depend on the machine's core count
+# (torch's default) or on which test ran before it (the tiny backend sets the process-wide count for
+# policy_node). Training tests set theirs from their config (config/train/smoke.yaml).
+TEST_TORCH_THREADS = 2
+
+
+def fix_torch_threads() -> None:
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != TEST_TORCH_THREADS:
+        torch.set_num_threads(TEST_TORCH_THREADS)
+
+
+@pytest.fixture(autouse=True)
+def torch_threads() -> Iterator[None]:
+    fix_torch_threads()
+    yield
+    fix_torch_threads()  # a test may be the first to import torch
 
 
 @pytest.fixture

@@ -224,12 +224,27 @@ def train(
             save_checkpoint(checkpoint, model, optimizer, step + 1, config)
     if bar is not None:
         bar.close()
+    if world.world_size > 1:
+        difference = rank_spread(model)  # every rank must end with rank 0's weights
+        if world.main:
+            log(f"ranks: {world.world_size} processes, largest parameter difference from rank 0: {difference:.3g}")
+        dist.destroy_process_group()
+        if difference > 0:
+            raise RuntimeError(f"DDP ranks diverged: parameters differ by up to {difference:.3g}")
     if world.main:
         export_model(output / "model", model)
         log(f"model folder: {output / 'model'}")
-    if world.world_size > 1:
-        dist.destroy_process_group()
     return last
+
+
+def rank_spread(model: torch.nn.Module) -> float:
+    """The largest difference between any rank's parameters and rank 0's (0.0 when DDP kept them in step)."""
+    flat = torch.cat([parameter.detach().flatten().float() for parameter in model.parameters()])  # (N,), on its device
+    reference = flat.clone()
+    dist.broadcast(reference, src=0)
+    spread = (flat - reference).abs().max()
+    dist.all_reduce(spread, op=dist.ReduceOp.MAX)
+    return float(spread)
 
 
 def prepare_data(config: TrainConfig, model_config: TinyVLAConfig, world: Distributed, log: Callable[[str], None]):

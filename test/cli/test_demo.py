@@ -54,6 +54,7 @@ def test_a_node_that_dies_stops_the_demo_with_its_log_tail(node_process):
         alive_check([sim])()
 
 
+@pytest.mark.ros
 def test_the_demo_waits_for_policy_node_itself_on_the_command_topic():
     """overlay_node subscribes /rt2/command too; a command sent while only it listens never reaches the policy."""
     import rclpy
@@ -70,8 +71,9 @@ def test_the_demo_waits_for_policy_node_itself_on_the_command_topic():
         client = LoopClient(context=context)
         overlay = rclpy.create_node("overlay_node", context=context)
         overlay.create_subscription(String, "/rt2/command", lambda message: None, COMMAND)
-        spin_for(client, 1.0)
-        assert client.command.get_subscription_count() == 1 and not client.policy_listening()
+        assert spin_until(client, lambda: client.command.get_subscription_count() == 1, timeout=10.0)
+        spin_for(client, 0.5)
+        assert not client.policy_listening()
         policy = rclpy.create_node("policy_node", context=context)
         policy.create_subscription(String, "/rt2/command", lambda message: None, COMMAND)
         assert spin_until(client, client.policy_listening, timeout=10.0)

@@ -66,15 +66,24 @@ class CameraRelay:
 
         self.mode = "relay"
         self.last = None  # the last frame relayed: what repeat and frozen send
+        self.restored_stamp: float | None = None  # stamp of the first frame relayed after `restore()`
+        self._restoring = False
         self._malformed = cycle(malformed_images())
         self._publisher = node.create_publisher(Image, "/camera/image_raw", SENSOR_DATA)  # as a camera driver
         node.create_subscription(Image, SIM_CAMERA, self._on_frame, SENSOR_DATA)
+
+    def restore(self) -> None:
+        """Relay again; `restored_stamp` becomes the stamp of the first frame relayed from now on."""
+        self.restored_stamp, self._restoring = None, True
+        self.mode = "relay"
 
     def _on_frame(self, frame) -> None:
         mode = self.mode
         if mode == "relay" or self.last is None:
             self.last = frame
             out = frame
+            if mode == "relay" and self._restoring:  # the sim may have captured it just before restore()
+                self.restored_stamp, self._restoring = frame.header.stamp.sec + frame.header.stamp.nanosec * 1e-9, False
         elif mode == "stop":
             return
         elif mode == "repeat":  # the same message, the same stamp, forever

@@ -3,6 +3,7 @@ what the arm did and how long until it held, checks that nothing unsafe reached 
 repairs the fault and checks that control resumes only on fresh actions. See conftest.py for the loop.
 """
 
+import itertools
 import math
 import re
 import time
@@ -14,11 +15,16 @@ from closed_loop import STARTUP_TIMEOUT, Loop, record_result, wait_for
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
 
-# Generous on purpose (the measured numbers go to the table): a loaded 2-core machine delays timers.
-LOAD_MARGIN = 1.0  # s
-WINDOW = 2.5  # s watched after a fault that should stop the arm: the hold (~1 s) and a still arm after it
-HOLD_BOUND = LIMITS.command_timeout + LOAD_MARGIN  # the last forwarded action came at most a step before the fault
+# The tests assert the order of events (a hold, then no motion) within bounds derived from the parameters;
+# the measured times go to the fault table. LOAD_MARGIN is what a loaded 2-core machine may add to a timer or
+# a delivery (the holds measured under `make test` came within 0.2 s of the parameter-derived time).
+LOAD_MARGIN = 0.5  # s
 CONTROL_PERIOD = 0.2  # s, the loop's policy step and arm_controller_node's control_period
+CAMERA_PERIOD = 0.1  # s, sim_node's camera (10 Hz)
+WINDOW = 2.5  # s watched after a fault that should stop the arm: the hold (~1 s) and a still arm after it
+# The gate's watchdog holds command_timeout after the last valid action, and a step under way when the fault
+# came may still deliver one more: a watchdog twice as slow as its parameter fails this.
+HOLD_BOUND = LIMITS.command_timeout + CONTROL_PERIOD + LOAD_MARGIN
 MAX_FROZEN_TIME = 1.0  # s, policy_node's max_frozen_time in the loop (conftest.py), which has a noisy camera
 
 
@@ -83,12 +89,18 @@ def test_slow_policy_acts_on_the_newest_frame_without_backlog(loop):
     events = loop.events()
     steady = start + delay + 0.3  # after the step that was under way
     window = time.time() - steady
+    # What policy_node published, before the gate (which drops anything older than max_action_age and so
+    # would hide a backlog shorter than that).
     actions = of_kind(events, "action", steady)
-    ages = [event["t"] - event["stamp"] for event in moves(events, steady)]
-    assert actions and ages, loop.graph.logs()
-    # One action per slow step, each on the newest frame: no queue of older frames behind it.
+    ages = [event["t"] - event["stamp"] for event in actions]
+    assert len(actions) >= 3, loop.graph.logs()
+    # One action per slow step, each on the newest frame: no queue of older frames behind it. A step starts
+    # when the last one ended, on a frame captured at most a camera period (plus delivery) before that; a
+    # queue of frames would make each step's frame older than the previous step's end by one more step.
     assert len(actions) <= window / delay + 1
-    assert max(ages) <= delay + 0.1 + LOAD_MARGIN  # the step + at most one camera period (10 Hz)
+    for previous, following in itertools.pairwise(actions):
+        assert following["stamp"] >= previous["t"] - CAMERA_PERIOD - LOAD_MARGIN, (previous, following)
+    assert max(ages) - min(ages) < delay, ages  # a backlog grows by about a step per step
     assert not unsafe(events, start)
 
     too_slow = 1.3  # s: every action is older than max_action_age (1 s) when it arrives: rejected as stale
@@ -138,9 +150,10 @@ def camera_fault(loop: Loop, mode: str, state: str, delay: float = 0.0) -> tuple
     assert any(text.startswith(state) for text in statuses), statuses
     acted = len(moves(loop.events(), fault))
     restore = time.time()
-    loop.probe.camera.mode = "relay"
+    loop.probe.camera.restore()
     resumes(loop, restore)
-    assert moves(loop.events(), restore)[0]["stamp"] > restore
+    # On a frame relayed after the restore (the first of them may have been captured a moment before it).
+    assert moves(loop.events(), restore)[0]["stamp"] >= loop.probe.camera.restored_stamp
     return held, acted
 
 

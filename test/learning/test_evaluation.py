@@ -52,7 +52,10 @@ def test_a_retargeted_command_names_another_block_and_waits_for_it(recorded):
     from rt2_ros.evaluation.commands import EpisodeCommand
 
     episodes = [episode for bag in bag_folders(recorded) for episode in read_episodes(bag)]
-    episode = next(episode for episode in episodes if episode.record["kind"] == "pick_up")
+    solved = [episode for episode in episodes if episode.record["kind"] == "pick_up" and episode.record["success"]]
+    if not solved:
+        pytest.skip("the expert solved no pick_up episode of this recording (physics differs by machine)")
+    episode = solved[0]
     first, last = episode.steps[0].privileged, episode.steps[-1].privileged
     templates = {"pick_up": ["get the {object}"]}
     command = EpisodeCommand(load_categories()["instruction_following"], np.random.default_rng(0), templates)
@@ -63,7 +66,7 @@ def test_a_retargeted_command_names_another_block_and_waits_for_it(recorded):
 @pytest.mark.ros
 def test_eval_through_the_node_graph(smoke_run, tmp_path):
     command = [sys.executable, "-m", "rt2_ros", "eval", "--episodes", "1", "--categories", "unseen_phrasings",
-               "--timeout", "4", "--model-path", str(smoke_run["model"]), "--output", str(tmp_path)]  # fmt: skip
+               "--timeout", "10", "--model-path", str(smoke_run["model"]), "--output", str(tmp_path)]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     (episode,) = json.loads((tmp_path / "eval.json").read_text())["episodes"]

@@ -25,12 +25,16 @@ def test_a_collection_is_rosbag2_mcap_with_the_graphs_topics(recorded):
 def test_episodes_read_back_with_actions_proprio_and_ground_truth_aligned(recorded):
     episodes = [episode for bag in bag_folders(recorded) for episode in read_episodes(bag)]
     assert len(episodes) == 8
+    # Half of them are disturbed (DART noise) and all run on physics and a renderer that differ between
+    # machines: most, not necessarily all, are solved (8/8 where this was written).
+    assert sum(episode.record["success"] for episode in episodes) >= 6
     for episode in episodes:
         record = episode.record
-        assert (
-            record["success"] and len(episode.steps) == record["steps"] and episode.instruction == record["instruction"]
-        )
-        assert episode.steps[-1].action.terminate and not any(step.action.terminate for step in episode.steps[:-1])
+        assert len(episode.steps) == record["steps"] and episode.instruction == record["instruction"]
+        # The expert's terminate comes on the solved frame only, and only when there is one.
+        assert [step.action.terminate for step in episode.steps] == [False] * (record["steps"] - 1) + [
+            record["success"]
+        ]
         for step in episode.steps:
             assert step.image.shape == (224, 224, 3)
             # The pose and gripper a step carries are those of its own frame (not the one before).

@@ -1,40 +1,112 @@
-"""`rt2-ros train`: the smoke config trains for about a minute and its loss falls; --resume continues from the
-checkpoint; the same loop runs under torchrun with 2 CPU processes (DDP over gloo)."""
+"""`rt2-ros train`: the smoke config trains for about a minute and learns (here, and again with other CPU kernels
+and thread count); --resume continues from the checkpoint; the same loop runs under torchrun with 2 CPU
+processes (DDP over gloo) that stay in step."""
 
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
+from safetensors.torch import load_file
 
 from rt2_ros.policy.tiny.modeling_tiny import load_model
 
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE_CONFIG = ROOT / "config" / "train" / "smoke.yaml"  # as conftest.py trains it
 
-def losses(lines: list[str]) -> list[float]:
-    return [float(re.search(r" total ([0-9.]+)", line).group(1)) for line in lines if " total " in line]
+
+# What "the smoke run learns" means, with bars far from every end point measured where machines differ.
+# scripts/smoke_spread.py ran config/train/smoke.yaml 18 times (2026-12-04, AMD EPYC with AVX-512): torch CPU
+# kernels ATEN_CPU_CAPABILITY default / avx2 / avx512 x 1 and 2 threads x recordings of seeds 5, 6 and 7.
+# Each term is the mean over a logging window (10 steps); first window -> last window, over all 18 runs:
+#   action loss      5.30-5.35 -> 3.46-3.74   ratio 0.65-0.70
+#   answer loss      5.15      -> 1.76-1.84   ratio 0.34-0.36
+#   action accuracy  0.08-0.10 -> 0.30-0.35   (the exact bin of 256; chance 0.004)
+# The total loss is not a good measure: its position and pointer terms wander with the machine (ratio 0.53-0.62;
+# the old bar, total < 0.6 x its start, failed on some machines and passed on others).
+ACTION_RATIO = 0.85  # action loss, last window over first
+ANSWER_RATIO = 0.6  # answer loss, last window over first
+ACTION_ACCURACY = 0.2  # action tokens exactly right, last window
+
+
+def logged(lines: list[str]) -> list[dict[str, float]]:
+    """Each `step N ...` log line's terms (total, action, answer, action_accuracy, ...)."""
+    rows = []
+    for line in lines:
+        match = re.match(r"step (\d+) lr \S+ \d+ samples/s (.*)$", line)
+        if match:
+            words = match.group(2).split()
+            rows.append(
+                {"step": int(match.group(1)), **{words[i]: float(words[i + 1]) for i in range(0, len(words), 2)}}
+            )
+    return rows
+
+
+def assert_learned(lines: list[str]) -> None:
+    rows = logged(lines)
+    assert len(rows) >= 4, lines
+    first, last = rows[0], rows[-1]
+    assert last["action"] < ACTION_RATIO * first["action"], (first, last)
+    assert last["answer"] < ANSWER_RATIO * first["answer"], (first, last)
+    assert last["action_accuracy"] > ACTION_ACCURACY, (first, last)
 
 
 def test_the_smoke_run_learns(smoke_run):
-    totals = losses(smoke_run["log"])
-    assert len(totals) >= 4
-    assert totals[-1] < 0.6 * totals[0], totals  # the loss falls well below where it started
+    assert smoke_run["config"].threads == 2  # fixed by the config, not taken from the machine
+    assert_learned(smoke_run["log"])
     model = load_model(smoke_run["model"])
     assert model.config.d_model == 64
 
 
-def test_resume_continues_from_the_checkpoint(smoke_run):
+@pytest.mark.slow
+def test_the_smoke_run_learns_with_other_kernels_and_one_thread(smoke_run, tmp_path):
+    """The same run with torch's portable kernels (no AVX) and one thread: what another machine would compute.
+    A bar fitted to this machine's floating point fails here rather than on the next machine."""
+    config = smoke_run["config"]
+    path = tmp_path / "variant.yaml"
+    document = yaml.safe_load(SMOKE_CONFIG.read_text())
+    document.update(output=str(tmp_path / "run"), threads=1)
+    document["data"].update(robot=config.data.robot, cache=config.data.cache)  # the caches exist already
+    path.write_text(yaml.safe_dump(document))
+    result = subprocess.run(
+        [sys.executable, "-m", "rt2_ros", "train", str(path), "--no-progress"],
+        capture_output=True, text=True, timeout=600, cwd=ROOT, env={**os.environ, "ATEN_CPU_CAPABILITY": "default"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert_learned(result.stdout.splitlines())
+
+
+def test_resume_continues_from_the_checkpoint(smoke_run, tmp_path):
     from rt2_ros.training.loop import train
 
     config = smoke_run["config"]
-    more = replace(config, optim=replace(config.optim, steps=config.optim.steps + 10))
+    steps = config.optim.steps
+    shutil.copytree(Path(config.output) / "checkpoint", tmp_path / "checkpoint")
+    resumed = replace(config, output=str(tmp_path))
+    saved = load_file(tmp_path / "checkpoint" / "model.safetensors")
+    # Resumed at the step where it stopped, nothing is trained: the exported model is the checkpoint's, exactly.
+    train(resumed, resume_run=True, log=lambda line: None, progress=False)
+    exported = load_file(tmp_path / "model" / "model.safetensors")
+    assert exported.keys() == saved.keys() and all(torch.equal(exported[name], saved[name]) for name in saved)
+    # Ten steps more go on from there: the step count, the optimiser's state (AdamW's own step) and the weights.
     lines: list[str] = []
-    train(more, resume_run=True, log=lines.append, progress=False)
-    assert any(line == f"resumed from step {config.optim.steps}" for line in lines)
-    assert any(line.startswith(f"step {config.optim.steps + 10} ") for line in lines)
+    train(replace(resumed, optim=replace(config.optim, steps=steps + 10)), resume_run=True, log=lines.append,
+          progress=False)  # fmt: skip
+    assert f"resumed from step {steps}" in lines
+    assert [row["step"] for row in logged(lines)] == [steps + 10]
+    assert json.loads((tmp_path / "checkpoint" / "trainer.json").read_text())["step"] == steps + 10
+    optimizer = load_file(tmp_path / "checkpoint" / "optimizer.safetensors")
+    counts = {float(value) for name, value in optimizer.items() if name.endswith(".step")}
+    assert counts == {float(steps + 10)}, counts
+    trained = load_file(tmp_path / "model" / "model.safetensors")
+    assert not all(torch.equal(trained[name], saved[name]) for name in saved)
 
 
 def test_resume_without_a_checkpoint_says_so(smoke_config, tmp_path):
@@ -47,7 +119,7 @@ def test_resume_without_a_checkpoint_says_so(smoke_config, tmp_path):
 def test_torchrun_with_two_cpu_processes(smoke_run, tmp_path):
     config = smoke_run["config"]
     path = tmp_path / "ddp.yaml"
-    document = yaml.safe_load(Path(os.environ.get("RT2_SMOKE", "config/train/smoke.yaml")).read_text())
+    document = yaml.safe_load(SMOKE_CONFIG.read_text())
     document.update(output=str(tmp_path / "ddp"), threads=1, log_every=2, checkpoint_every=4)
     document["data"].update(robot=config.data.robot, cache=config.data.cache)  # the caches exist already
     document["optim"].update(steps=4, batch_size=4)
@@ -56,10 +128,12 @@ def test_torchrun_with_two_cpu_processes(smoke_run, tmp_path):
     result = subprocess.run(
         [str(torchrun), "--nproc_per_node", "2", "--master_port", str(29500 + os.getpid() % 1000), "-m", "rt2_ros",
          "train", str(path), "--no-progress"],
-        capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[2],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert "step 4 " in result.stdout and (tmp_path / "ddp" / "model" / "model.safetensors").is_file()
+    # Both ranks trained and ended in step: DDP averaged their gradients into identical weights.
+    assert "ranks: 2 processes, largest parameter difference from rank 0: 0" in result.stdout, result.stdout
 
 
 def test_a_bad_config_is_refused_with_its_key(tmp_path):
@@ -70,7 +144,6 @@ def test_a_bad_config_is_refused_with_its_key(tmp_path):
 
 
 def test_a_negative_thread_count_is_refused():
-    config = Path(__file__).resolve().parents[2] / "config" / "train" / "smoke.yaml"
-    command = [sys.executable, "-m", "rt2_ros", "train", str(config), "--threads", "-1"]
+    command = [sys.executable, "-m", "rt2_ros", "train", str(SMOKE_CONFIG), "--threads", "-1"]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 2 and "threads >= 0" in result.stderr

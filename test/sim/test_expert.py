@@ -25,7 +25,8 @@ def test_expert_solves_the_task(world, follower, kind):
     for seed in SEEDS:
         expert.reset()
         results.append(run_episode(world, lambda _, state: expert.act(state), follower, TaskSpec(kind), seed, 150))
-    assert sum(result.success for result in results) >= 0.9 * len(results), [r.instruction for r in results]
+    # One miss allowed: the expert runs on MuJoCo's physics, whose last digits differ between builds and CPUs.
+    assert sum(result.success for result in results) >= len(results) - 1, [r.instruction for r in results]
     for result in results:
         vectors = np.array([action.to_vector() for action in result.actions])  # (T, 8)
         assert np.all(np.abs(vectors[:, 1:4]) <= 0.05) and np.all(np.abs(vectors[:, 4:7]) <= 0.25)
