@@ -1,7 +1,8 @@
 """How far the smoke training run's end point moves with what differs between machines.
 
 Runs config/train/smoke.yaml (as `make test` does) under every combination of torch CPU kernels
-(ATEN_CPU_CAPABILITY), torch thread counts and recorded data seeds, each in its own process, and prints each
+(ATEN_CPU_CAPABILITY), torch thread counts, precisions (the plain fp32 path, and bf16 autocast with channels-last
+convolutions: the fast path) and recorded data seeds, each in its own process, and prints each
 logged term's first and last value per run plus the spread of the ratios the learning test asserts on
 (test/learning/test_training.py quotes the result). Slow: about a minute per run on 2 cores.
 
@@ -9,6 +10,7 @@ logged term's first and last value per run plus the spread of the ratios the lea
 """
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -37,6 +39,7 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[5, 6, 7], help="collection seeds (test: 5)")
     parser.add_argument("--capabilities", nargs="+", default=["default", "avx2", "avx512"])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     from rt2_ros.data.recording import CollectConfig, collect
@@ -45,35 +48,37 @@ def main() -> int:
     for seed in args.seeds:
         bags = args.output / f"bags_{seed}"
         collect(CollectConfig(episodes=8, output=bags, episodes_per_bag=4, seed=seed))  # the fixture's recording
-        for capability in args.capabilities:
-            for threads in args.threads:
-                name = f"seed{seed}_{capability}_t{threads}"
-                document = yaml.safe_load(SMOKE.read_text())
-                document.update(output=str(args.output / name), threads=threads)
-                document["data"].update(robot=[str(bags)], cache=str(args.output / f"cache_{seed}"))
-                config = args.output / f"{name}.yaml"
-                config.write_text(yaml.safe_dump(document))
-                environment = {**os.environ, "ATEN_CPU_CAPABILITY": capability}
-                result = subprocess.run(
-                    [sys.executable, "-m", "rt2_ros", "train", str(config), "--no-progress"],
-                    capture_output=True, text=True, env=environment, cwd=ROOT,
-                )  # fmt: skip
-                if result.returncode:
-                    print(result.stderr[-2000:], file=sys.stderr)
-                    return 1
-                logged = [row for row in map(terms, result.stdout.splitlines()) if row]
-                runs.append({"name": name, "seed": seed, "capability": capability, "threads": threads,
-                             "first": logged[0], "last": logged[-1], "log": logged})  # fmt: skip
-                first, last = logged[0], logged[-1]
-                print(name, " ".join(f"{key} {first[key]:.3f}->{last[key]:.3f}" for key in sorted(last) if key != "step"),
-                      flush=True)  # fmt: skip
+        for capability, threads, precision in itertools.product(args.capabilities, args.threads, args.precisions):
+            name = f"seed{seed}_{capability}_t{threads}_{precision}"
+            document = yaml.safe_load(SMOKE.read_text())
+            document.update(output=str(args.output / name), threads=threads)
+            fast = precision != "fp32"
+            document["speed"] = {"precision": precision, "channels_last": fast, "prefetch": fast, "compile": False}
+            document["data"].update(robot=[str(bags)], cache=str(args.output / f"cache_{seed}"))
+            config = args.output / f"{name}.yaml"
+            config.write_text(yaml.safe_dump(document))
+            environment = {**os.environ, "ATEN_CPU_CAPABILITY": capability}
+            result = subprocess.run(
+                [sys.executable, "-m", "rt2_ros", "train", str(config), "--no-progress"],
+                capture_output=True, text=True, env=environment, cwd=ROOT,
+            )  # fmt: skip
+            if result.returncode:
+                print(result.stderr[-2000:], file=sys.stderr)
+                return 1
+            logged = [row for row in map(terms, result.stdout.splitlines()) if row]
+            settings = {"seed": seed, "capability": capability, "threads": threads, "precision": precision}
+            runs.append({"name": name, **settings, "first": logged[0], "last": logged[-1], "log": logged})
+            first, last = logged[0], logged[-1]
+            print(name, " ".join(f"{key} {first[key]:.3f}->{last[key]:.3f}" for key in sorted(last) if key != "step"),
+                  flush=True)  # fmt: skip
     print("\nratio last/first over all runs (min .. max):")
     for key in sorted(runs[0]["last"]):
         if key == "step":
             continue
         ratios = [run["last"][key] / run["first"][key] for run in runs if run["first"].get(key)]
         values = [run["last"][key] for run in runs]
-        print(f"  {key:18s} last {min(values):8.4f} .. {max(values):8.4f}   ratio {min(ratios):.3f} .. {max(ratios):.3f}")
+        spread = f"last {min(values):8.4f} .. {max(values):8.4f}   ratio {min(ratios):.3f} .. {max(ratios):.3f}"
+        print(f"  {key:18s} {spread}")
     if args.json:
         args.json.write_text(json.dumps(runs, indent=1))
     return 0

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     count = 20 if quick else 200
     if getattr(args, "backend", "hf") == "tiny":
         from rt2_ros.bench.tiny import training_throughput
-        from rt2_ros.policy.tiny.modeling_tiny import TinyPolicy
+        from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
 
         model_path = getattr(args, "model_path", "") or ""
         policy = TinyPolicy(model_path or None)

@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "collect": "collect",
     "train": "train",
     "eval": "eval",
+    "export-onnx": "export_onnx",
 }
 
 

@@ -2,11 +2,12 @@
 
 import argparse
 import importlib
+from pathlib import Path
 
-HELP = "run a benchmark and print its table: safety, policy, sim, kinematics, or all"
+HELP = "run a benchmark and print its table: safety, policy, sim, kinematics, training, or all"
 
-# target -> module in rt2_ros.bench; each defines add_arguments(parser) and run(args) -> int
-TARGETS = {"safety": "safety", "policy": "policy", "sim": "sim", "kinematics": "kinematics"}
+# target -> module in rt2_ros.bench; each defines run(args) -> int
+TARGETS = {"safety": "safety", "policy": "policy", "sim": "sim", "kinematics": "kinematics", "training": "training"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tiny", action="store_true", help="policy --gpu: tiny shapes (a smoke run, CPU is fine)")
     parser.add_argument("--backend", choices=("hf", "tiny"), default="hf", help="policy: whose step to time (hf)")
     parser.add_argument("--model-path", default="", help="policy --backend tiny: checkpoint (default: the shipped one)")
+    parser.add_argument("--steps", type=int, default=0, help="training: timed steps per path (default 30, 5 quick)")
+    parser.add_argument("--data", type=Path, help="training: a folder of bags (default: record a few episodes)")
+    parser.add_argument("--no-compile", action="store_true", help="training: the fast path without torch.compile")
 
 
 def run(args: argparse.Namespace) -> int:

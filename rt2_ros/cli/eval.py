@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.in_process:
             from rt2_ros.evaluation.in_process import evaluate_in_process
-            from rt2_ros.policy.tiny.modeling_tiny import TinyPolicy
+            from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
 
             policy = TinyPolicy(args.model_path or None)
             results = evaluate_in_process(policy, selected, args.episodes, args.seed, args.control_rate, args.timeout,

@@ -33,6 +33,7 @@ from rt2_ros.policy.episode import EpisodeRunner, RunnerConfig, State
 from rt2_ros.policy.factory import BACKENDS, PolicyConfig, make_policy
 from rt2_ros.policy.hf.configuration_hf import DECODING_MODES
 from rt2_ros.policy.pacing import PacedWorker
+from rt2_ros.policy.tiny.configuration_tiny import RUNTIMES
 from rt2_ros.robot.description import gripper_closure
 from rt2_ros.ros.conversions import seconds
 from rt2_ros.ros.image_conversion import ImageConversionError, image_to_rgb
@@ -81,6 +82,9 @@ PARAMETERS = (
     ParameterSpec("center_crop_scale", 1.0, "hf: image area kept by a centre crop.", 0.1, 1.0, read_only=True),
     ParameterSpec("gripper_open_is_one", True, "hf, remote: the model's gripper value 1 means open.", read_only=True),
     ParameterSpec("server_timeout", 2.0, "s per request to the policy server (remote).", 0.01, 60.0, read_only=True),
+    ParameterSpec(
+        "tiny_runtime", "auto", "tiny: onnx (ONNX Runtime), torch, or auto.", choices=RUNTIMES, read_only=True
+    ),
 )
 
 LOG_THROTTLE = 2.0  # s between repeated "why nothing is published" logs
@@ -118,9 +122,12 @@ class PolicyNode(Node):
             self.create_subscription(JointState, "/joint_states", self.on_joint_states, JOINT_STATES)
         self.set_status(State.NO_COMMAND, "no command yet: publish one on /rt2/command")
         self.inference.start()
+        runtime = getattr(policy, "runtime", "")
+        note = getattr(policy, "runtime_note", "")
         self.get_logger().info(
-            f"policy_node ready: backend {self.params['backend']}, {self.params['control_rate']} Hz, "
-            f"max_image_age {self.params['max_image_age']} s"
+            f"policy_node ready: backend {self.params['backend']}{f' ({runtime} runtime)' if runtime else ''}, "
+            f"{self.params['control_rate']} Hz, max_image_age {self.params['max_image_age']} s"
+            + (f"; not ONNX Runtime: {note}" if note else "")
         )
 
     def destroy_node(self) -> None:

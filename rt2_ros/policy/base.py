@@ -34,6 +34,10 @@ class Observation:
 class PolicyStep:
     tokens: list[int]  # raw action tokens in model output order
     action: Action  # what they decode to
+    # Backends that know them: the probability the model gave each token, and where its pointers look, (R, G, G)
+    # distributions over the cells of its feature map (the tiny VLA: object and target). None elsewhere.
+    token_probabilities: list[float] | None = None
+    pointers: np.ndarray | None = None
 
 
 class Policy(ABC):

@@ -21,6 +21,7 @@ class PolicyConfig:
     center_crop_scale: float = 1.0  # hf: area fraction kept by the centre crop before resizing
     gripper_open_is_one: bool = True  # hf, remote: the model's gripper convention
     server_timeout: float = 2.0  # remote: s per request
+    tiny_runtime: str = "auto"  # tiny: onnx | torch | auto (ONNX Runtime when the checkpoint has its model.onnx)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -59,6 +60,6 @@ def make_policy(config: PolicyConfig) -> Policy:
         from rt2_ros.policy.scripted import ScriptedPolicy
 
         return ScriptedPolicy()
-    from rt2_ros.policy.tiny.modeling_tiny import TinyPolicy
+    from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
 
-    return TinyPolicy(config.model_path or None, config.device)
+    return TinyPolicy(config.model_path or None, config.device, runtime=config.tiny_runtime)

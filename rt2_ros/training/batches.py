@@ -30,7 +30,7 @@ PROPRIO_NOISE = (0.004, 0.004, 0.004, 0.01, 0.01, 0.01, 0.01, 0.02)  # std per p
 class Batch:
     images: torch.Tensor  # (B, 3, S, S) uint8
     proprio: torch.Tensor  # (B, 8)
-    text: torch.Tensor  # (B, L, 384)
+    text: torch.Tensor  # (B, L, 384), L the batch's longest text (<= max_text_tokens)
     text_mask: torch.Tensor  # (B, L) bool
     decode_inputs: torch.Tensor  # (B, 8) long: mode token, then the targets shifted right
     targets: torch.Tensor  # (B, 8) long, IGNORE where there is no loss
@@ -143,6 +143,10 @@ class BatchMaker:
                     pointer_xyz[index, role] = arrays["object_position"][step, slot]
                     pointer_yaw[index, role] = arrays["object_yaw"][step, slot]
         text, text_mask = self.bank.lookup(texts)
+        # Only as many language positions as the longest text needs: padding is masked everywhere it is read, so
+        # the result is the same, with less transformer work (most commands are a dozen word pieces of 24).
+        longest = int(text_mask.sum(1).max())
+        text, text_mask = text[:, :longest].contiguous(), text_mask[:, :longest].contiguous()
         return Batch(
             torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(proprio).float(), text,
             text_mask, torch.from_numpy(decode_inputs), torch.from_numpy(targets),

@@ -55,6 +55,29 @@ class LossWeights:
     yaw: float = 0.1
 
 
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@dataclass
+class SpeedConfig:
+    """How a training step is computed; none of it changes what is computed beyond float rounding.
+
+    `rt2-ros bench training` measures these settings against the plain path (fp32, NCHW, eager, batches made
+    between steps) in one run; docs/benchmarks.md has the numbers.
+    """
+
+    # auto: bf16 autocast (fp32 master weights and optimiser) where the CPU multiplies bf16 natively (AMX or
+    # AVX512-BF16) and on CUDA; fp32 elsewhere. bf16 / fp32 force one.
+    precision: str = "auto"
+    channels_last: bool = True  # conv features in NHWC, the layout oneDNN's convolutions work in
+    compile: bool = False  # torch.compile the model (about 2 min of compiling on 2 cores: pays back in long runs)
+    prefetch: bool = True  # the next batch is made on a thread while this one trains
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"speed.precision {self.precision!r}; expected one of {PRECISIONS}")
+
+
 @dataclass
 class TrainConfig:
     name: str = "tiny_vla"
@@ -67,6 +90,7 @@ class TrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     loss: LossWeights = field(default_factory=LossWeights)
+    speed: SpeedConfig = field(default_factory=SpeedConfig)
     model: dict[str, Any] = field(default_factory=dict)  # TinyVLAConfig fields that differ from the defaults
 
     def __post_init__(self) -> None:
@@ -94,7 +118,7 @@ def _build(kind: type, values: dict[str, Any], prefix: str) -> Any:
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise ValueError(f"unknown keys {[prefix + name for name in unknown]}; expected some of {sorted(known)}")
-    nested = {"data": DataConfig, "optim": OptimConfig, "loss": LossWeights}
+    nested = {"data": DataConfig, "optim": OptimConfig, "loss": LossWeights, "speed": SpeedConfig}
     return kind(**{
         name: _build(nested[name], value or {}, f"{name}.") if name in nested and kind is TrainConfig else value
         for name, value in values.items()

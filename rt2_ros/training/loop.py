@@ -14,6 +14,7 @@ import math
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from rt2_ros.policy.tiny.configuration_tiny import NUM_NUMBER_TOKENS, WEIGHTS_FI
 from rt2_ros.policy.tiny.modeling_tiny import TinyVLA, load_model
 from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder
 from rt2_ros.training.batches import IGNORE, Batch, BatchMaker, TextBank, bank_texts
-from rt2_ros.training.config import LossWeights, TrainConfig
+from rt2_ros.training.config import LossWeights, SpeedConfig, TrainConfig
 
 CHECKPOINT = "checkpoint"
 OPTIMIZER_FILE = "optimizer.safetensors"
@@ -65,10 +66,35 @@ def learning_rate(step: int, config: TrainConfig) -> float:
     return optim.min_lr + 0.5 * (optim.lr - optim.min_lr) * (1 + math.cos(math.pi * progress))
 
 
-def losses(model: TinyVLA, batch: Batch, weights: LossWeights, label_sigma: float) -> dict[str, torch.Tensor]:
-    """Every loss term (weighted, summed in 'total') of one batch."""
+class Stopwatch:
+    """Wall time per stage of training steps, for `rt2-ros bench training`: `lap(name)` ends a stage."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.totals: dict[str, float] = {}
+        self.device = device
+        self.start()
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        now = time.perf_counter()
+        self.totals[name] = self.totals.get(name, 0.0) + now - self._last
+        self._last = now
+
+
+def losses(
+    model: TinyVLA, batch: Batch, weights: LossWeights, label_sigma: float, watch: Stopwatch | None = None
+) -> dict[str, torch.Tensor]:
+    """Every loss term (weighted, summed in 'total') of one batch; `watch` times the forward's stages."""
     prefix = model.encode_prefix(batch.images, batch.proprio, batch.text, batch.text_mask)
-    logits = model(prefix, batch.decode_inputs)  # (B, T, V)
+    if watch is not None:
+        watch.lap("image encoder and pointers")
+    logits = model(prefix, batch.decode_inputs).float()  # (B, T, V); fp32 for the losses under bf16 autocast
+    if watch is not None:
+        watch.lap("transformer")
     terms: dict[str, torch.Tensor] = {}
     acting, asking = batch.is_action, ~batch.is_action
     if acting.any():
@@ -87,15 +113,16 @@ def losses(model: TinyVLA, batch: Batch, weights: LossWeights, label_sigma: floa
     pointed = batch.pointer_cell != IGNORE  # (B, R)
     if pointed.any():
         pointing = prefix.pointing
-        terms["pointer"] = F.cross_entropy(pointing.logits[pointed], batch.pointer_cell[pointed])
-        terms["pointer_error_cm"] = (pointing.table_xyz[pointed] - batch.pointer_xyz[pointed]).norm(
-            dim=-1
-        ).mean().detach() * 100
-        terms["position"] = F.smooth_l1_loss(pointing.table_xyz[pointed] * 100, batch.pointer_xyz[pointed] * 100)
+        cell_logits, table_xyz = pointing.logits[pointed].float(), pointing.table_xyz[pointed].float()
+        terms["pointer"] = F.cross_entropy(cell_logits, batch.pointer_cell[pointed])
+        terms["pointer_error_cm"] = (table_xyz - batch.pointer_xyz[pointed]).norm(dim=-1).mean().detach() * 100
+        terms["position"] = F.smooth_l1_loss(table_xyz * 100, batch.pointer_xyz[pointed] * 100)
         yaw = batch.pointer_yaw[pointed] * 4
-        terms["yaw"] = F.mse_loss(pointing.yaw[pointed], torch.stack([yaw.cos(), yaw.sin()], -1))
+        terms["yaw"] = F.mse_loss(pointing.yaw[pointed].float(), torch.stack([yaw.cos(), yaw.sin()], -1))
     terms["total"] = sum(getattr(weights, name) * terms[name] for name in ("action", "answer", "pointer", "position",
                                                                           "yaw") if name in terms)  # fmt: skip
+    if watch is not None:
+        watch.lap("losses")
     return terms
 
 
@@ -106,8 +133,86 @@ class LossModule(torch.nn.Module):
         super().__init__()
         self.model, self.weights, self.label_sigma = model, weights, label_sigma
 
-    def forward(self, batch: Batch) -> dict[str, torch.Tensor]:
-        return losses(self.model, batch, self.weights, self.label_sigma)
+    def forward(self, batch: Batch, watch: Stopwatch | None = None) -> dict[str, torch.Tensor]:
+        return losses(self.model, batch, self.weights, self.label_sigma, watch)
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether bf16 matrix work is done natively here: CUDA, or a CPU with AMX tiles or AVX512-BF16 (oneDNN uses
+    them under autocast). Elsewhere bf16 would be emulated, slower than fp32."""
+    if device.type == "cuda":
+        return True
+    return bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())
+
+
+def autocast_dtype(speed: SpeedConfig, device: torch.device) -> torch.dtype | None:
+    """bf16 when the step runs under autocast, None for plain fp32."""
+    if speed.precision == "bf16" or (speed.precision == "auto" and native_bf16(device)):
+        return torch.bfloat16
+    return None
+
+
+class TrainingStep:
+    """One optimiser step of the tiny VLA, computed as config.speed says (autocast, memory layout, compiled model);
+    the loop and `rt2-ros bench training` run the same object."""
+
+    def __init__(self, model: TinyVLA, optimizer: torch.optim.Optimizer, config: TrainConfig, world: Distributed):
+        self.model, self.optimizer, self.config = model, optimizer, config
+        self.device = next(model.parameters()).device
+        self.dtype = autocast_dtype(config.speed, self.device)
+        self.channels_last = config.speed.channels_last
+        if self.channels_last:
+            model.to(memory_format=torch.channels_last)
+        if config.speed.compile:
+            # Methods, not the module: the state dict keeps its names. dynamic: the batch's text length varies.
+            model.encode_prefix = torch.compile(model.encode_prefix, dynamic=True)
+            model.forward = torch.compile(model.forward, dynamic=True)
+        self.trained: torch.nn.Module = LossModule(model, config.loss, config.optim.label_sigma)
+        if world.world_size > 1:
+            self.trained = torch.nn.parallel.DistributedDataParallel(self.trained, find_unused_parameters=True)
+
+    @property
+    def precision(self) -> str:
+        return "bf16 autocast" if self.dtype is not None else "fp32"
+
+    def __call__(self, batch: Batch, lr: float, watch: Stopwatch | None = None) -> dict[str, torch.Tensor]:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        batch = batch.to(self.device)
+        if self.channels_last:
+            batch.images = batch.images.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(self.device.type, dtype=self.dtype or torch.bfloat16, enabled=self.dtype is not None):
+            terms = self.trained(batch, watch)
+        self.optimizer.zero_grad(set_to_none=True)
+        terms["total"].backward()
+        if watch is not None:
+            watch.lap("backward")
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.optim.grad_clip)
+        self.optimizer.step()
+        if watch is not None:
+            watch.lap("optimiser")
+        return terms
+
+
+class Prefetcher:
+    """Makes the next batch on a thread while the current one trains (numpy and torch release the GIL for most
+    of the work); `enabled=False` makes each batch when it is asked for."""
+
+    def __init__(self, make: Callable[[], Batch], enabled: bool) -> None:
+        self._make = make
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="batches") if enabled else None
+        self._next = self._pool.submit(make) if self._pool else None
+
+    def __call__(self) -> Batch:
+        if self._pool is None:
+            return self._make()
+        batch = self._next.result()
+        self._next = self._pool.submit(self._make)
+        return batch
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def save_checkpoint(
@@ -185,11 +290,14 @@ def train(
     if resume_run:
         start = load_optimizer(checkpoint, optimizer)
         log(f"resumed from step {start}")
-    trained = LossModule(model, config.loss, config.optim.label_sigma)
-    if world.world_size > 1:
-        trained = torch.nn.parallel.DistributedDataParallel(trained, find_unused_parameters=True)
+    train_step = TrainingStep(model, optimizer, config, world)
+    if world.main:
+        speed = config.speed
+        log(f"speed: {train_step.precision}, channels_last {speed.channels_last}, compile {speed.compile}, "
+            f"prefetch {speed.prefetch}, {torch.get_num_threads()} threads")  # fmt: skip
     batches = BatchMaker(robot, scenes, bank, model_config, config.data.question_share, config.data.scene_share,
                          seed=config.seed * 1000 + world.rank + start)  # fmt: skip
+    next_batch = Prefetcher(lambda: batches.make(config.optim.batch_size), config.speed.prefetch)
     bar = None
     if world.main and progress:
         from tqdm import tqdm
@@ -199,14 +307,7 @@ def train(
     last: dict[str, float] = {}
     started = time.perf_counter()
     for step in range(start, config.optim.steps):
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, config)
-        batch = batches.make(config.optim.batch_size).to(device)
-        terms = trained(batch)
-        optimizer.zero_grad(set_to_none=True)
-        terms["total"].backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.optim.grad_clip)
-        optimizer.step()
+        terms = train_step(next_batch(), learning_rate(step, config))
         for name, value in terms.items():
             running.setdefault(name, []).append(float(value.detach()))
         if bar is not None:
@@ -222,6 +323,7 @@ def train(
                     bar.set_postfix(loss=f"{last['total']:.3f}")
         if world.main and ((step + 1) % config.checkpoint_every == 0 or step + 1 == config.optim.steps):
             save_checkpoint(checkpoint, model, optimizer, step + 1, config)
+    next_batch.close()
     if bar is not None:
         bar.close()
     if world.world_size > 1:

@@ -11,7 +11,7 @@ import pytest
 from rt2_ros.evaluation.categories import load_categories
 from rt2_ros.evaluation.in_process import evaluate_in_process, kinds_for
 from rt2_ros.evaluation.results import EpisodeResult, table, write
-from rt2_ros.policy.tiny.modeling_tiny import TinyPolicy
+from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
 
 
 def test_the_categories_are_the_five_of_the_issue_and_instruction_following():

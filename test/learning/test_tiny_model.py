@@ -9,7 +9,8 @@ from safetensors.torch import save_file
 
 from rt2_ros.policy.base import Observation, Proprio
 from rt2_ros.policy.tiny.configuration_tiny import NUM_ACTION_TOKENS, TinyVLAConfig
-from rt2_ros.policy.tiny.modeling_tiny import TinyPolicy, TinyVLA, load_model
+from rt2_ros.policy.tiny.modeling_tiny import TinyVLA, load_model
+from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
 from rt2_ros.training.loop import export_model
 
 SMALL = TinyVLAConfig(channels=(8, 8, 16), d_model=32, num_layers=2, num_heads=2)
@@ -32,7 +33,8 @@ def test_cached_decoding_gives_the_teacher_forced_tokens():
     torch.manual_seed(0)
     model = TinyVLA(SMALL).eval()
     prefix = model.encode_prefix(*inputs())
-    tokens = model.generate_action(prefix)  # (B, 8)
+    tokens, chances = model.generate_action(prefix)  # (B, 8) each
+    assert torch.all((chances > 0) & (chances <= 1))
     assert tokens.shape == (2, NUM_ACTION_TOKENS) and int(tokens.min()) >= 0 and int(tokens.max()) <= 255
     decode = torch.cat([torch.full((2, 1), SMALL.special_id("<act>")), tokens[:, :-1]], dim=1)
     with torch.no_grad():

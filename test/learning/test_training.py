@@ -67,12 +67,14 @@ def test_the_smoke_run_learns(smoke_run):
 
 @pytest.mark.slow
 def test_the_smoke_run_learns_with_other_kernels_and_one_thread(smoke_run, tmp_path):
-    """The same run with torch's portable kernels (no AVX) and one thread: what another machine would compute.
-    A bar fitted to this machine's floating point fails here rather than on the next machine."""
+    """The same run on the plain fp32 path (the smoke config's default is bf16 autocast where the CPU has native
+    bf16), with torch's portable kernels (no AVX) and one thread: what another machine would compute. A bar
+    fitted to this machine's floating point fails here rather than on the next machine."""
     config = smoke_run["config"]
     path = tmp_path / "variant.yaml"
     document = yaml.safe_load(SMOKE_CONFIG.read_text())
     document.update(output=str(tmp_path / "run"), threads=1)
+    document["speed"] = {"precision": "fp32", "channels_last": False, "prefetch": False, "compile": False}
     document["data"].update(robot=config.data.robot, cache=config.data.cache)  # the caches exist already
     path.write_text(yaml.safe_dump(document))
     result = subprocess.run(

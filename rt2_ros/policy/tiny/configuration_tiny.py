@@ -21,6 +21,7 @@ SPECIAL_TOKENS = ("<act>", "<answer>", "<eos>")
 NUM_ACTION_TOKENS = len(ACTION_DIMENSIONS)
 PROPRIO_SIZE = 8  # ee position (3), ee quaternion [x, y, z, w] with w >= 0 (4), gripper closure (1)
 POINTER_ROLES = ("object", "target")  # what the instruction is about, and where it goes
+RUNTIMES = ("auto", "onnx", "torch")  # how the `tiny` backend runs a step (policy_tiny.py)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 

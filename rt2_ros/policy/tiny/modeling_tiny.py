@@ -20,15 +20,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import Tensor, nn
 
-from rt2_ros.actions.action import Action
-from rt2_ros.actions.tokenizer import RT2ActionTokenizer
-from rt2_ros.policy.base import Observation, Policy, PolicyStep, Proprio
 from rt2_ros.policy.tiny.configuration_tiny import (
     NUM_ACTION_TOKENS,
     NUM_NUMBER_TOKENS,
@@ -37,7 +33,6 @@ from rt2_ros.policy.tiny.configuration_tiny import (
     WEIGHTS_FILE,
     TinyVLAConfig,
 )
-from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder, preprocess_image, proprio_vector
 
 # Proprioception is centred and scaled to about unit range: ee x, y, z (m), quaternion, gripper closure.
 PROPRIO_CENTER = (0.45, 0.0, 0.12, 0.0, 0.0, 0.0, 0.0, 0.5)
@@ -79,7 +74,10 @@ class Attention(nn.Module):
         q, k, v = (t.view(batch, length, self.heads, -1).transpose(1, 2) for t in self.qkv(x).split(width, dim=2))
         if past is not None:  # the KV cache: keys and values of every earlier position
             k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)  # (B, h, T_past + T, hs)
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, h, T, hs)
+        # In fp32 even under bf16 autocast (training's fast path): the softmax is where precision matters, and
+        # on the CPU the bf16 attention's backward took 4x the fp32 one's time (measured: 28 vs 7 ms a step).
+        with torch.autocast(x.device.type, enabled=False):
+            y = F.scaled_dot_product_attention(q.float(), k.float(), v.float(), attn_mask=mask)  # (B, h, T, hs)
         return self.proj(y.transpose(1, 2).reshape(batch, length, width)), (k, v)
 
 
@@ -229,8 +227,9 @@ class TinyVLA(nn.Module):
         return self.head(self.norm(x[:, prefix.tokens.shape[1] :]))
 
     @torch.no_grad()
-    def generate(self, prefix: Prefix, mode: int, length: int, allowed: slice | None = None) -> Tensor:
-        """Greedy decoding of `length` tokens after the mode token, with a KV cache: (B, length) token ids.
+    def generate(self, prefix: Prefix, mode: int, length: int, allowed: slice | None = None) -> tuple[Tensor, Tensor]:
+        """Greedy decoding of `length` tokens after the mode token, with a KV cache: (B, length) token ids and
+        (B, length) the probability the model gave each chosen token (over the allowed ids).
 
         The prefix runs through the transformer once; each new token is one single-position step. `allowed`
         restricts the choice to a range of ids (actions: the number tokens).
@@ -244,7 +243,7 @@ class TinyVLA(nn.Module):
         token = torch.full((batch, 1), mode, dtype=torch.long, device=x.device)
         # Padded language positions stay masked for every decode step: (B, 1, 1, P + t).
         seen = prefix.mask[:, None, None, :]
-        outputs = []
+        outputs, chances = [], []
         for position in range(length):
             x = self.token_embedding(token) + self.decode_pos[position]  # (B, 1, d)
             seen = torch.cat([seen, torch.ones(batch, 1, 1, 1, dtype=torch.bool, device=x.device)], dim=-1)
@@ -253,12 +252,14 @@ class TinyVLA(nn.Module):
             logits = self.head(self.norm(x[:, -1]))  # (B, V)
             if allowed is not None:
                 logits = logits[:, allowed]
-            token = logits.argmax(-1, keepdim=True) + (allowed.start if allowed is not None else 0)  # (B, 1)
+            best, index = logits.max(-1, keepdim=True)  # (B, 1) each
+            chances.append(torch.exp(best - logits.logsumexp(-1, keepdim=True)))  # softmax of the chosen token
+            token = index + (allowed.start if allowed is not None else 0)  # (B, 1)
             outputs.append(token)
-        return torch.cat(outputs, dim=1)
+        return torch.cat(outputs, dim=1), torch.cat(chances, dim=1)
 
-    def generate_action(self, prefix: Prefix) -> Tensor:
-        """(B, 8) action tokens (number tokens 0..255, RT-2 order)."""
+    def generate_action(self, prefix: Prefix) -> tuple[Tensor, Tensor]:
+        """(B, 8) action tokens (number tokens 0..255, RT-2 order) and (B, 8) their probabilities."""
         return self.generate(prefix, self.config.special_id("<act>"), NUM_ACTION_TOKENS, slice(0, NUM_NUMBER_TOKENS))
 
 
@@ -281,13 +282,26 @@ def fourier(uv: Tensor) -> Tensor:
     return torch.cat([angles.sin(), angles.cos()], dim=-1).flatten(-2)
 
 
-# -- the policy backend -------------------------------------------------------------------------------------------
+class ActionGraph(nn.Module):
+    """One policy step as one graph: the prefix, 8 cached decoding steps, and where the pointers look. What the
+    torch runtime calls, and what the ONNX file is exported from (runtime_onnx.py)."""
+
+    def __init__(self, model: TinyVLA) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(
+        self, images: Tensor, proprio: Tensor, text: Tensor, text_mask: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """(B, 8) action tokens, (B, 8) their probabilities, (B, R, HW) each pointer's distribution over cells."""
+        prefix = self.model.encode_prefix(images, proprio, text, text_mask)
+        tokens, chances = self.model.generate_action(prefix)
+        return tokens, chances, prefix.pointing.logits.softmax(-1)
+
+
+# -- checkpoints ----------------------------------------------------------------------------------------------------
 
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "checkpoint"  # the model trained here (see its README.md)
-# Intra-op threads for CPU inference. The step is many small matmuls (8 decoding steps): a second thread gains
-# little, and on a robot's few cores it contends with the camera driver and the other nodes (measured here:
-# beside a 2-thread process, 2 threads took 286 ms a step and 1 thread 14 ms).
-CPU_THREADS = 1
 
 
 def load_model(folder: Path, device: str = "cpu") -> TinyVLA:
@@ -317,57 +331,3 @@ def load_model(folder: Path, device: str = "cpu") -> TinyVLA:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise RuntimeError(f"device {device!r} asked for, but torch sees no CUDA device")
     return model.to(device).eval()
-
-
-class TinyPolicy(Policy):
-    """policy_node's `tiny` backend: camera frame + instruction + the arm's own state -> 8 RT-2 action tokens."""
-
-    token_scheme = "rt2"
-    needs_proprio = True
-
-    def __init__(self, model_path: Path | None = None, device: str = "cpu", threads: int = CPU_THREADS) -> None:
-        if not device.startswith("cuda"):
-            torch.set_num_threads(threads)
-        self.model = load_model(Path(model_path) if model_path else SHIPPED_CHECKPOINT, device)
-        self.config = self.model.config
-        self.device = device
-        self.language = LanguageEncoder(max_tokens=self.config.max_text_tokens)
-        self.tokenizer = RT2ActionTokenizer.from_config()
-
-    def inputs(self, image: np.ndarray, text: str, proprio: Proprio) -> dict[str, Tensor]:
-        """encode_prefix's arguments for one frame (the text's encoding is cached: a command is encoded once)."""
-        pixels = torch.from_numpy(preprocess_image(image, self.config)).permute(2, 0, 1)[None]  # (1, 3, S, S)
-        state = proprio_vector(proprio.ee_position, proprio.ee_quaternion, proprio.gripper)  # (8,)
-        embeddings, mask = self.language.encode(text)  # (L, 384), (L,)
-        arrays = {"images": pixels, "proprio": torch.from_numpy(state)[None],
-                  "text": torch.from_numpy(embeddings)[None], "text_mask": torch.from_numpy(mask)[None]}  # fmt: skip
-        return {name: value.to(self.device) for name, value in arrays.items()}
-
-    def preprocess(self, observation: Observation) -> dict[str, Tensor]:
-        if observation.proprio is None:
-            raise ValueError("the tiny VLA needs the arm's state (/rt2/ee_pose, /joint_states); none has arrived")
-        return self.inputs(observation.image, observation.instruction, observation.proprio)
-
-    @torch.no_grad()
-    def infer(self, inputs: dict[str, Tensor]) -> list[int]:
-        """The 8 action tokens: the prefix once, then 8 cached decoding steps."""
-        return [int(token) for token in self.model.generate_action(self.model.encode_prefix(**inputs))[0].tolist()]
-
-    def decode(self, tokens: list[int]) -> Action:
-        return self.tokenizer.decode_action(tokens)
-
-    def act(self, observation: Observation) -> PolicyStep:
-        tokens = self.infer(self.preprocess(observation))
-        return PolicyStep(tokens=tokens, action=self.decode(tokens))
-
-    @torch.no_grad()
-    def answer(self, image: np.ndarray, question: str, proprio: Proprio) -> str:
-        """The model's answer to a question about the frame, as text ("yes", "red", "112 87")."""
-        prefix = self.model.encode_prefix(**self.inputs(image, question, proprio))
-        tokens = self.model.generate(prefix, self.config.special_id("<answer>"), self.config.max_answer_tokens)
-        words = []
-        for token in tokens[0].tolist():
-            if token == self.config.special_id("<eos>"):
-                break
-            words.append(self.config.token_text(token))
-        return " ".join(words)

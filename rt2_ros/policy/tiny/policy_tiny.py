@@ -1,0 +1,108 @@
+"""policy_node's `tiny` backend: camera frame + instruction + the arm's own state -> 8 RT-2 action tokens.
+
+The step runs on one of two runtimes that compute the same graph (modeling_tiny.ActionGraph): ONNX Runtime
+(runtime_onnx.py, the fast CPU path, when the checkpoint has a model.onnx exported from its weights) or eager
+torch (CUDA, or a checkpoint without model.onnx). `runtime="auto"` takes ONNX Runtime where it can and says why
+not otherwise (`runtime_note`).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rt2_ros.actions.action import Action
+from rt2_ros.actions.tokenizer import RT2ActionTokenizer
+from rt2_ros.policy.base import Observation, Policy, PolicyStep, Proprio
+from rt2_ros.policy.tiny.configuration_tiny import RUNTIMES
+from rt2_ros.policy.tiny.modeling_tiny import SHIPPED_CHECKPOINT, ActionGraph, load_model
+from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder, preprocess_image, proprio_vector
+
+# Intra-op threads for CPU inference. The step is many small matmuls (8 decoding steps): a second thread gains
+# little, and on a robot's few cores it contends with the camera driver and the other nodes (measured here:
+# beside a 2-thread process, 2 threads took 286 ms a step and 1 thread 14 ms).
+CPU_THREADS = 1
+
+
+class TinyPolicy(Policy):
+    """The tiny VLA as a policy backend; `answer()` asks it a question about a frame."""
+
+    token_scheme = "rt2"
+    needs_proprio = True
+
+    def __init__(
+        self, model_path: Path | None = None, device: str = "cpu", threads: int = CPU_THREADS, runtime: str = "auto"
+    ) -> None:
+        if runtime not in RUNTIMES:
+            raise ValueError(f"tiny runtime {runtime!r}; expected one of {RUNTIMES}")
+        if not device.startswith("cuda"):
+            torch.set_num_threads(threads)
+        folder = Path(model_path) if model_path else SHIPPED_CHECKPOINT
+        self.model = load_model(folder, device)
+        self.config = self.model.config
+        self.device = device
+        self.graph = ActionGraph(self.model)
+        self.language = LanguageEncoder(max_tokens=self.config.max_text_tokens)
+        self.tokenizer = RT2ActionTokenizer.from_config()
+        self.onnx, self.runtime, self.runtime_note = None, "torch", ""
+        if runtime != "torch":
+            from rt2_ros.policy.tiny.runtime_onnx import OnnxActionGraph, onnx_problem
+
+            problem = "ONNX Runtime runs on the CPU only" if device.startswith("cuda") else onnx_problem(folder)
+            if problem is None:
+                try:
+                    self.onnx, self.runtime = OnnxActionGraph(folder, threads), "onnx"
+                except ValueError as error:  # unreadable, or exported from other weights
+                    problem = str(error)
+            if problem is not None and runtime == "onnx":
+                raise ValueError(f"tiny runtime 'onnx': {problem}")
+            self.runtime_note = problem or ""
+
+    def inputs(self, image: np.ndarray, text: str, proprio: Proprio) -> dict[str, Tensor]:
+        """encode_prefix's arguments for one frame (the text's encoding is cached: a command is encoded once)."""
+        pixels = torch.from_numpy(preprocess_image(image, self.config)).permute(2, 0, 1)[None]  # (1, 3, S, S)
+        state = proprio_vector(proprio.ee_position, proprio.ee_quaternion, proprio.gripper)  # (8,)
+        embeddings, mask = self.language.encode(text)  # (L, 384), (L,)
+        arrays = {"images": pixels, "proprio": torch.from_numpy(state)[None],
+                  "text": torch.from_numpy(embeddings)[None], "text_mask": torch.from_numpy(mask)[None]}  # fmt: skip
+        return {name: value.to(self.device) for name, value in arrays.items()}
+
+    def preprocess(self, observation: Observation) -> dict[str, Tensor]:
+        if observation.proprio is None:
+            raise ValueError("the tiny VLA needs the arm's state (/rt2/ee_pose, /joint_states); none has arrived")
+        return self.inputs(observation.image, observation.instruction, observation.proprio)
+
+    @torch.no_grad()
+    def run(self, inputs: dict[str, Tensor]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(8,) action tokens, (8,) their probabilities, (R, G, G) where each pointer looks (G = feature grid)."""
+        if self.onnx is not None:
+            tokens, chances, pointers = self.onnx({name: value.numpy() for name, value in inputs.items()})
+        else:
+            tokens, chances, pointers = (output.cpu().numpy() for output in self.graph(**inputs))
+        grid = self.config.feature_grid
+        return tokens[0], chances[0], pointers[0].reshape(-1, grid, grid)
+
+    def infer(self, inputs: dict[str, Tensor]) -> list[int]:
+        """The 8 action tokens: the prefix once, then 8 cached decoding steps."""
+        return [int(token) for token in self.run(inputs)[0]]
+
+    def decode(self, tokens: list[int]) -> Action:
+        return self.tokenizer.decode_action(tokens)
+
+    def act(self, observation: Observation) -> PolicyStep:
+        tokens, chances, pointers = self.run(self.preprocess(observation))
+        tokens = [int(token) for token in tokens]
+        return PolicyStep(tokens, self.decode(tokens), [float(chance) for chance in chances], pointers)
+
+    @torch.no_grad()
+    def answer(self, image: np.ndarray, question: str, proprio: Proprio) -> str:
+        """The model's answer to a question about the frame, as text ("yes", "red", "112 87")."""
+        prefix = self.model.encode_prefix(**self.inputs(image, question, proprio))
+        tokens, _ = self.model.generate(prefix, self.config.special_id("<answer>"), self.config.max_answer_tokens)
+        words = []
+        for token in tokens[0].tolist():
+            if token == self.config.special_id("<eos>"):
+                break
+            words.append(self.config.token_text(token))
+        return " ".join(words)
