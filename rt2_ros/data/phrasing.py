@@ -1,6 +1,18 @@
-"""Instruction phrasings: templates per task kind, a training set and a held-out set (config/generalization.yaml)."""
+"""Instruction phrasings: a small grammar per task kind, a training split and held-out splits
+(config/generalization.yaml, `phrasings`).
 
+A split has templates per task kind and fillers. A template is a sentence with slots: {object}, {target},
+{direction} (the task's names, the object's kind said with one of the split's synonyms: "red cube", "red box"),
+{opener} and {closer} (politeness and framing: "could you ", " please"). One template drawn per command and
+every slot filled at random gives thousands of wordings per skill from a few dozen templates: imperative and
+goal-first sentences, statements of the wanted result, object-first ones. A held-out split lists the words it
+holds out (`held_out_words`): no training template or filler may use them (a test checks), so evaluation
+wordings differ from training in whole templates and verbs, not only in sentences.
+"""
+
+from dataclasses import dataclass, field
 from pathlib import Path
+from string import Formatter
 
 import numpy as np
 import yaml
@@ -9,27 +21,68 @@ from rt2_ros.resources import resource_path
 from rt2_ros.sim.privileged import TASK_KINDS, TaskState
 from rt2_ros.sim.variation import GENERALIZATION_FILE
 
-Phrasings = dict[str, dict[str, list[str]]]  # split -> task kind -> templates
+SLOTS = ("object", "target", "direction", "opener", "closer")
+
+
+@dataclass(frozen=True)
+class PhrasingSplit:
+    templates: dict[str, list[str]]  # task kind -> templates
+    fillers: dict[str, list[str]] = field(default_factory=dict)  # opener, closer, and noun synonyms per kind
+    held_out_words: tuple[str, ...] = ()  # words (lower case) no training wording may contain
+
+    def nouns(self, kind: str) -> list[str]:
+        """Ways to say an object kind ("block": block, cube, box); the kind itself when none are listed."""
+        return self.fillers.get(kind) or [kind]
+
+
+Phrasings = dict[str, PhrasingSplit]  # split name -> split
 
 
 def load_phrasings(path: Path | None = None) -> Phrasings:
-    """The `phrasings` section: every split names templates for every task kind; ValueError otherwise."""
+    """The `phrasings` section: every split names templates for every task kind, with known slots only."""
     path = path or resource_path("config", GENERALIZATION_FILE)
     with open(path) as stream:
         splits = (yaml.safe_load(stream) or {}).get("phrasings") or {}
-    for split, kinds in splits.items():
-        missing = [kind for kind in TASK_KINDS if not (kinds or {}).get(kind)]
-        if missing:
-            raise ValueError(f"{path}: phrasings {split!r} has no templates for {missing}")
-    return splits
+    result = {}
+    for name, values in splits.items():
+        values = dict(values or {})
+        fillers = {key: [str(word) for word in words] for key, words in (values.pop("fillers", None) or {}).items()}
+        held_out = tuple(str(word).lower() for word in values.pop("held_out_words", None) or ())
+        missing = [kind for kind in TASK_KINDS if not values.get(kind)]
+        unknown = sorted(set(values) - set(TASK_KINDS))
+        if missing or unknown:
+            raise ValueError(f"{path}: phrasings {name!r}: no templates for {missing}, unknown keys {unknown}")
+        templates = {kind: [str(text) for text in values[kind]] for kind in TASK_KINDS}
+        for kind, texts in templates.items():
+            for text in texts:
+                slots = {slot for _, slot, _, _ in Formatter().parse(text) if slot is not None}
+                if not slots <= set(SLOTS):
+                    raise ValueError(f"{path}: phrasings {name!r}, {kind}: unknown slot in {text!r}")
+        result[name] = PhrasingSplit(templates, fillers, held_out)
+    return result
 
 
-def fill(template: str, task: TaskState) -> str:
-    """The template with the task's object, target and direction names."""
-    return template.format(object=task.object, target=task.target or "", direction=task.direction or "")
+def spoken(rng: np.random.Generator, name: str, split: PhrasingSplit) -> str:
+    """An object's name as a command says it: its colour and one of the split's words for its kind."""
+    color, _, kind = name.partition(" ")
+    nouns = split.nouns(kind)
+    return f"{color} {nouns[int(rng.integers(len(nouns)))]}"
 
 
-def phrase(rng: np.random.Generator, task: TaskState, templates: dict[str, list[str]]) -> str:
-    """One of the task kind's templates, drawn by `rng`, filled in."""
-    options = templates[task.kind]
-    return fill(options[int(rng.integers(len(options)))], task)
+def phrase(rng: np.random.Generator, task: TaskState, split: PhrasingSplit) -> str:
+    """One of the task kind's templates, drawn by `rng`, its slots filled at random."""
+    options = split.templates[task.kind]
+    template = options[int(rng.integers(len(options)))]
+
+    def choose(slot: str) -> str:
+        words = split.fillers.get(slot) or [""]
+        return words[int(rng.integers(len(words)))]
+
+    text = template.format(
+        object=spoken(rng, task.object, split),
+        target=spoken(rng, task.target, split) if task.target else "",
+        direction=task.direction or "",
+        opener=choose("opener"),
+        closer=choose("closer"),
+    )
+    return " ".join(text.split())

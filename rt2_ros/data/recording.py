@@ -26,7 +26,7 @@ from rosbags.rosbag2.enums import CompressionFormat, CompressionMode, StoragePlu
 
 from rt2_ros.actions.action import Action
 from rt2_ros.data import bag_format
-from rt2_ros.data.phrasing import load_phrasings, phrase
+from rt2_ros.data.phrasing import PhrasingSplit, load_phrasings, phrase
 from rt2_ros.robot.description import BASE_FRAME
 from rt2_ros.sim.episode import DeltaFollower, run_episode
 from rt2_ros.sim.expert import ScriptedExpert
@@ -125,7 +125,7 @@ def record_bag(config: CollectConfig, bag_index: int) -> list[EpisodeRecord]:
     path = bag_path(config.output, bag_index)
     shutil.rmtree(path, ignore_errors=True)  # a partial bag from an interrupted run
     variation = load_variations()[config.variation]
-    templates = load_phrasings()[config.phrasings]
+    phrasings = load_phrasings()[config.phrasings]
     world = SimWorld(seed=config.seed, image_size=(config.image_size, config.image_size), variation=variation)
     follower = DeltaFollower(world, 1.0 / config.control_rate)
     expert = ScriptedExpert()
@@ -135,9 +135,14 @@ def record_bag(config: CollectConfig, bag_index: int) -> list[EpisodeRecord]:
     writer = BagWriter(path)
     try:
         for index in indices:
-            records.append(record_episode(config, world, follower, expert, writer, index, templates))
-    finally:
+            records.append(record_episode(config, world, follower, expert, writer, index, phrasings))
+    except BaseException:
+        writer.close()  # closing writes metadata.yaml: remove the bag, or a rerun would take it as complete
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    else:
         writer.close()
+    finally:
         world.close()
     return records
 
@@ -149,7 +154,7 @@ def record_episode(
     expert: ScriptedExpert,
     writer: BagWriter,
     index: int,
-    templates: dict[str, list[str]],
+    phrasings: PhrasingSplit,
 ) -> EpisodeRecord:
     seed = episode_seed(config.seed, index)
     rng = np.random.default_rng(seed)
@@ -160,7 +165,7 @@ def record_episode(
     def act(image: np.ndarray, state: PrivilegedState) -> Action:
         nonlocal instruction
         if state.step == 0:  # the episode's first frame: its command comes first
-            instruction = phrase(rng, state.task, templates)
+            instruction = phrase(rng, state.task, phrasings)
             writer.write(bag_format.COMMAND, state.stamp, bag_format.string_message(instruction))
         action = expert.act(state)
         write_frame(writer, world, image, state, action)

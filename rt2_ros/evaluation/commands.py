@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from rt2_ros.data.phrasing import phrase
+from rt2_ros.data.phrasing import PhrasingSplit, phrase
 from rt2_ros.evaluation.categories import Category
 from rt2_ros.sim.privileged import PrivilegedState
 from rt2_ros.sim.tasks import LIFT_HEIGHT
@@ -22,8 +22,8 @@ def lifted(state: PrivilegedState, name: str) -> bool:
 
 
 class EpisodeCommand:
-    def __init__(self, category: Category, rng: np.random.Generator, templates: dict[str, list[str]]) -> None:
-        self.category, self.rng, self.templates = category, rng, templates
+    def __init__(self, category: Category, rng: np.random.Generator, phrasings: PhrasingSplit) -> None:
+        self.category, self.rng, self.phrasings = category, rng, phrasings
         self.instruction = ""
         self.named = ""  # the object the command is about
         self.episode = -1  # the sim episode it was said in
@@ -34,7 +34,7 @@ class EpisodeCommand:
             others = sorted(name for name, obj in state.objects.items() if obj.kind == "block" and name != task.object)
             task = replace(task, object=str(self.rng.choice(others)))
         self.named, self.episode = task.object, state.episode
-        self.instruction = phrase(self.rng, task, self.templates)
+        self.instruction = phrase(self.rng, task, self.phrasings)
         return self.instruction
 
     def done(self, state: PrivilegedState) -> bool:

@@ -33,7 +33,7 @@ def evaluate_graph(
     extra = [("overlay_node", {"width": OVERLAY_SCALE * options.image_size})] if video is not None else []
     _, nodes = loop_processes(options, log_directory, extra=extra)
     writer = VideoWriter(video, fps=10.0) if video is not None else None
-    templates = load_phrasings()
+    phrasings = load_phrasings()
     rng = np.random.default_rng(options.seed)
     results = []
     try:
@@ -42,7 +42,7 @@ def evaluate_graph(
                 client.wait_for_overlay(alive, 90.0)
             number = 0
             for category in categories:
-                command = EpisodeCommand(category, rng, templates[category.phrasings])
+                command = EpisodeCommand(category, rng, phrasings[category.phrasings])
                 for kind in kinds_for(category, episodes):
                     number += 1
                     outcome = client.episode(kind, timeout, alive, writer, number, category.variation, command)

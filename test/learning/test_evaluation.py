@@ -49,6 +49,7 @@ def test_the_table_counts_episodes_per_category_and_kind():
 
 def test_a_retargeted_command_names_another_block_and_waits_for_it(recorded):
     from rt2_ros.data.bag_reader import bag_folders, read_episodes
+    from rt2_ros.data.phrasing import PhrasingSplit
     from rt2_ros.evaluation.commands import EpisodeCommand
 
     episodes = [episode for bag in bag_folders(recorded) for episode in read_episodes(bag)]
@@ -57,8 +58,8 @@ def test_a_retargeted_command_names_another_block_and_waits_for_it(recorded):
         pytest.skip("the expert solved no pick_up episode of this recording (physics differs by machine)")
     episode = solved[0]
     first, last = episode.steps[0].privileged, episode.steps[-1].privileged
-    templates = {"pick_up": ["get the {object}"]}
-    command = EpisodeCommand(load_categories()["instruction_following"], np.random.default_rng(0), templates)
+    phrasings = PhrasingSplit({"pick_up": ["get the {object}"]})
+    command = EpisodeCommand(load_categories()["instruction_following"], np.random.default_rng(0), phrasings)
     assert command.say(first) == f"get the {command.named}" and command.named != first.task.object
     assert not command.done(last) and command.took_the_suggested_object(last)  # the expert lifted its own block
 

@@ -81,3 +81,22 @@ def test_a_bag_without_the_camera_is_refused_with_the_reason(tmp_path):
     writer.close()
     with pytest.raises(ValueError, match="no \\['/camera/image_raw', '/rt2/ee_pose'\\] in the recording"):
         list(read_episodes(tmp_path / "commands"))
+
+
+def test_a_bag_interrupted_by_an_error_is_removed_so_a_rerun_records_it_again(tmp_path, monkeypatch):
+    from rt2_ros.data import recording
+
+    calls = []
+
+    def failing(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyError("a bug in the second episode")
+        return original(*args)
+
+    original = recording.record_episode
+    monkeypatch.setattr(recording, "record_episode", failing)
+    config = CollectConfig(episodes=2, output=tmp_path, episodes_per_bag=2, seed=5)
+    with pytest.raises(KeyError, match="second episode"):
+        recording.record_bag(config, 0)
+    assert not recording.bag_path(tmp_path, 0).exists()
