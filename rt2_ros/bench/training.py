@@ -33,14 +33,14 @@ SCENES = 200
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from rt2_ros.training.config import TrainConfig
+    from rt2_ros.training.config import PLAIN_SPEED, TrainConfig
 
     quick = bool(getattr(args, "quick", False))
     steps = getattr(args, "steps", 0) or (5 if quick else 30)
     base = TrainConfig.load(resource_path("config", "train", "tiny_vla.yaml"))
     fast_speed = base.speed if not (quick or getattr(args, "no_compile", False)) else replace(base.speed, compile=False)
     paths = {
-        "plain": replace(base.speed, precision="fp32", channels_last=False, compile=False, prefetch=False),
+        "plain": PLAIN_SPEED,
         "fast": fast_speed,
     }
     torch.set_num_threads(os.cpu_count() or 1)

@@ -15,12 +15,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", help="run folder (overrides the config)")
     parser.add_argument("--threads", type=int, help="torch CPU threads per process (overrides the config)")
     parser.add_argument("--no-progress", action="store_true", help="log lines only, no progress bar")
+    parser.add_argument(
+        "--plain", action="store_true", help="the plain fp32 path (no autocast, NCHW, eager, batches made in turn)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from rt2_ros.training.config import TrainConfig
+    from rt2_ros.training.config import PLAIN_SPEED, TrainConfig
     from rt2_ros.training.loop import train
 
     try:
@@ -33,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
             config = replace(config, output=args.output)
         if args.threads is not None:
             config = replace(config, threads=args.threads)
+        if args.plain:
+            config = replace(config, speed=PLAIN_SPEED)
     except (OSError, ValueError) as error:
         print(f"rt2-ros train: {error}", file=sys.stderr)
         return 2

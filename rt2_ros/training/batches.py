@@ -148,7 +148,7 @@ class BatchMaker:
         longest = int(text_mask.sum(1).max())
         text, text_mask = text[:, :longest].contiguous(), text_mask[:, :longest].contiguous()
         return Batch(
-            torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(proprio).float(), text,
+            images, torch.from_numpy(proprio).float(), text,
             text_mask, torch.from_numpy(decode_inputs), torch.from_numpy(targets),
             torch.tensor([question is None for _, _, question in examples]), torch.from_numpy(pointer_cell),
             torch.from_numpy(pointer_uv), torch.from_numpy(pointer_xyz), torch.from_numpy(pointer_yaw),
@@ -159,15 +159,18 @@ def _row(cache: Cache, step: int) -> dict[str, np.ndarray]:
     return {name: array[step] for name, array in cache.arrays.items()}
 
 
-def augment(images: np.ndarray, shifts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """(B, S, S, 3) uint8, shifted by (du, dv) px each (edges repeated), brightness and contrast varied."""
+def augment(images: np.ndarray, shifts: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
+    """(B, S, S, 3) uint8 -> (B, 3, S, S) uint8, shifted by (du, dv) px each (edges repeated), brightness and
+    contrast varied. Shifts on the uint8 pixels, the arithmetic in float32 torch (float64 numpy took 24 ms of a
+    33 ms batch)."""
     size = images.shape[1]
     padded = np.pad(images, ((0, 0), (MAX_SHIFT, MAX_SHIFT), (MAX_SHIFT, MAX_SHIFT), (0, 0)), mode="edge")
     shifted = np.stack([
         padded[i, MAX_SHIFT - dv : MAX_SHIFT - dv + size, MAX_SHIFT - du : MAX_SHIFT - du + size]
         for i, (du, dv) in enumerate(shifts)
     ])  # fmt: skip
-    brightness = rng.uniform(0.85, 1.15, size=(len(images), 1, 1, 1))
-    contrast = rng.uniform(0.85, 1.15, size=(len(images), 1, 1, 1))
-    mean = shifted.mean(axis=(1, 2, 3), keepdims=True)
-    return np.clip((shifted - mean) * contrast + mean * brightness, 0, 255).astype(np.uint8)
+    brightness = torch.from_numpy(rng.uniform(0.85, 1.15, size=(len(images), 1, 1, 1)).astype(np.float32))
+    contrast = torch.from_numpy(rng.uniform(0.85, 1.15, size=(len(images), 1, 1, 1)).astype(np.float32))
+    pixels = torch.from_numpy(shifted).permute(0, 3, 1, 2).float()  # (B, 3, S, S)
+    mean = pixels.mean(dim=(1, 2, 3), keepdim=True)  # (B, 1, 1, 1)
+    return ((pixels - mean) * contrast + mean * brightness).clamp_(0, 255).to(torch.uint8)
