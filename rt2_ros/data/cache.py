@@ -9,7 +9,8 @@ scene), instruction (N,) index into meta's instructions (-1: none), episode (N,)
 TASK_KINDS (-1: none). Ground truth where the recording has it (simulated data): up to MAX_OBJECTS objects a
 step, object_kind / object_color (N, M) indices into OBJECT_KINDS / COLOR_NAMES (-1: empty slot),
 object_position (N, M, 3) m, object_uv (N, M, 2) in the model's square (fractions), object_yaw (N, M) rad,
-task_object / task_target (N,) slot indices (-1: none), and holding (N,) bool, the gripper holds the object.
+object_symbol (N, M) a marker's index into SYMBOLS (-1: not a marker), task_object / task_target (N,) slot
+indices (-1: none), and holding (N,) bool, the gripper holds the object.
 """
 
 import json
@@ -26,12 +27,12 @@ from rt2_ros.geometry import PinholeCamera, matrix_from_quaternion
 from rt2_ros.policy.tiny.configuration_tiny import TinyVLAConfig
 from rt2_ros.policy.tiny.processing_tiny import image_points_to_model, preprocess_image, proprio_vector
 from rt2_ros.sim.privileged import TASK_KINDS, PrivilegedState
-from rt2_ros.sim.scene import COLORS
+from rt2_ros.sim.scene import COLORS, SYMBOLS
 
-MAX_OBJECTS = 8
-OBJECT_KINDS = ("block", "bowl", "ball", "can")
+MAX_OBJECTS = 12
+OBJECT_KINDS = ("block", "bowl", "ball", "can", "marker")
 COLOR_NAMES = tuple(COLORS)
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: markers (object_symbol)
 HOLDING_DISTANCE = 0.04  # m between the ee and the object, with the fingers closing on it: held
 
 
@@ -78,6 +79,7 @@ class CacheWriter:
             "object_position": np.zeros((capacity, MAX_OBJECTS, 3), np.float32),
             "object_uv": np.zeros((capacity, MAX_OBJECTS, 2), np.float32),
             "object_yaw": np.zeros((capacity, MAX_OBJECTS), np.float32),
+            "object_symbol": np.full((capacity, MAX_OBJECTS), -1, np.int8),
             "task_object": np.full(capacity, -1, np.int8),
             "task_target": np.full(capacity, -1, np.int8),
             "holding": np.zeros(capacity, bool),
@@ -125,6 +127,8 @@ class CacheWriter:
             arrays["object_uv"][index, slot] = uv[slot]
             x_axis = matrix_from_quaternion(obj.quaternion)[:, 0]
             arrays["object_yaw"][index, slot] = np.arctan2(x_axis[1], x_axis[0])
+            if obj.symbol:
+                arrays["object_symbol"][index, slot] = SYMBOLS.index(obj.symbol)
         arrays["kind"][index] = TASK_KINDS.index(state.task.kind)
         arrays["task_object"][index] = names.index(state.task.object)
         arrays["task_target"][index] = names.index(state.task.target) if state.task.target in names else -1

@@ -7,6 +7,7 @@ block colours (orange, which no robot episode shows), other layouts, more lighti
 
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,9 @@ def build_scene_cache(
     on_scene: Callable[[], None] | None = None,
 ) -> Cache:
     """A cache of `count` question-only scenes of `variation` (reused when it already holds them)."""
-    sources = {"scenes": {"count": count, "variation": variation, "seed": seed, "image_size": image_size}}
+    definition = asdict(load_variations()[variation])  # rebuilt when the variation's definition changes
+    sources = {"scenes": {"count": count, "variation": variation, "seed": seed, "image_size": image_size,
+                          "definition": json.loads(json.dumps(definition))}}  # fmt: skip
     try:
         cache = load_cache(folder)
         if cache.meta.get("scenes") == sources["scenes"] and all(

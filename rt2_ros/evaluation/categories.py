@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 
 from rt2_ros.data.phrasing import load_phrasings
+from rt2_ros.data.vqa import CONCEPTS
 from rt2_ros.resources import resource_path
 from rt2_ros.sim.variation import GENERALIZATION_FILE, load_variations
 
@@ -16,6 +17,7 @@ class Category:
     variation: str  # a variation of config/generalization.yaml (what the sim draws)
     phrasings: str  # a phrasing split (how the command is worded)
     retarget: bool = False  # pick_up only: the command names another block than the sim's task (commands.py)
+    concept: str = ""  # an emergent category's concept (concepts.py): its commands, judged by their meaning
 
 
 def load_categories(path: Path | None = None) -> dict[str, Category]:
@@ -26,7 +28,9 @@ def load_categories(path: Path | None = None) -> dict[str, Category]:
     categories = {}
     for name, values in (document.get("categories") or {}).items():
         category = Category(name, str(values.get("variation", "")), str(values.get("phrasings", "")),
-                            bool(values.get("retarget", False)))  # fmt: skip
+                            bool(values.get("retarget", False)), str(values.get("concept", "")))  # fmt: skip
+        if category.concept and category.concept not in CONCEPTS:
+            raise ValueError(f"{path}: category {name!r} names concept {category.concept!r}; known: {CONCEPTS}")
         if category.variation not in variations or category.phrasings not in phrasings:
             raise ValueError(
                 f"{path}: category {name!r} names variation {category.variation!r} and phrasings "

@@ -27,7 +27,7 @@ TASK_ORDER = ("pick_up", "move_near", "put_in_bowl", "push")
 def kinds_for(category: Category, count: int) -> list[str]:
     """The task kinds of `count` episodes: cycling through those the category's variation draws."""
     allowed = [kind for kind in TASK_ORDER if kind in load_variations()[category.variation].task_kinds]
-    if category.retarget:
+    if category.retarget or category.concept == "relations":  # commands that name the block to pick up
         allowed = ["pick_up"]
     return [allowed[index % len(allowed)] for index in range(count)]
 

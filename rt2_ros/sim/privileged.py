@@ -22,7 +22,8 @@ policy never sees it. One message, schema version 1:
   "objects": {                   # every object on the table, by its name in instructions
     "red block": {"kind": "block", "color": "red", "position": [...], "quaternion": [...],
                   "half_size": [0.02, 0.02, 0.02]},
-    "blue bowl": {"kind": "bowl", ...}
+    "blue bowl": {"kind": "bowl", ...},
+    "H marker": {"kind": "marker", "color": "white", ..., "symbol": "H"}   # flat, on the table
   },
   "success": false               # the task's automatic success check, now
 }
@@ -41,11 +42,12 @@ PUSH_DIRECTIONS = ("left", "right")
 
 @dataclass
 class ObjectState:
-    kind: str  # block, bowl, ball, can
+    kind: str  # block, bowl, ball, can, marker
     color: str
     position: list[float]  # (3,) metres, base frame
     quaternion: list[float]  # (4,) [x, y, z, w]
     half_size: list[float]  # (3,) half extents of its bounding box, metres
+    symbol: str = ""  # a marker's letter, digit or shape (scene.SYMBOLS); "" for other objects
 
 
 @dataclass
@@ -122,6 +124,7 @@ def parse(text: str | dict[str, Any]) -> PrivilegedState:
                 position=_floats(obj["position"], 3),
                 quaternion=_floats(obj["quaternion"], 4),
                 half_size=_floats(obj["half_size"], 3),
+                symbol=str(obj.get("symbol", "")),
             )
             for name, obj in data["objects"].items()
         }

@@ -38,6 +38,13 @@ COLORS = {
 BLOCK_COLORS = ("red", "green", "blue", "yellow", "purple", "orange")
 BOWL_COLORS = ("white", "blue", "green", "red", "yellow", "black")
 DISTRACTORS = ("ball", "can")
+# Flat markers lying on the table, each showing a letter, a digit or a shape (black on white): what commands
+# such as "move the red block to the H" or "... to the star" point at. Names as commands say them.
+LETTERS = ("A", "B", "E", "H", "K", "M", "R", "T", "X")
+DIGITS = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
+SHAPES = ("star", "circle", "triangle", "square", "cross", "diamond")
+SYMBOLS = LETTERS + DIGITS + SHAPES
+MARKER_TEXTURE = 64  # px, edge of a symbol's texture
 # Table looks by name: (MuJoCo builtin texture, colour 1, colour 2). Evaluation holds some out of training
 # (config/generalization.yaml), so the order is fixed: material i is look i.
 TABLE_LOOKS = {
@@ -48,6 +55,7 @@ TABLE_LOOKS = {
     "walnut": ("gradient", (0.42, 0.30, 0.20), (0.28, 0.19, 0.12)),
 }  # kinds that stand on the table but are never a task's object
 
+PARKED_Z = -0.5  # m: where unused markers wait, under the table top (out of the camera's view)
 # Contact groups: the table touches objects; the arm touches objects but not the table or
 # itself (its links overlap at the joints and its base stands on the table).
 TABLE_TYPE, ARM_TYPE = 1, 2
@@ -62,6 +70,8 @@ TABLE_FRICTION = 0.6
 class SceneConfig:
     num_blocks: int = 3  # coloured blocks (the tasks' objects and move_near targets)
     num_bowls: int = 2
+    num_markers: int = 3  # flat symbol markers (a scene variation says how many a reset puts on the table)
+    marker_half_size: float = 0.035  # m, half edge of a square marker
     block_half_size: float = 0.02  # m, half edge of the cube blocks
     bowl_radius: float = 0.075  # m, outer radius at the rim
     bowl_height: float = 0.04  # m
@@ -79,6 +89,8 @@ class SceneConfig:
             raise ValueError(f"num_blocks must be 2..{len(BLOCK_COLORS)} (move_near needs two)")
         if not 1 <= self.num_bowls <= len(BOWL_COLORS):
             raise ValueError(f"num_bowls must be 1..{len(BOWL_COLORS)}")
+        if not 0 <= self.num_markers <= len(SYMBOLS) or self.marker_half_size <= 0:
+            raise ValueError(f"num_markers must be 0..{len(SYMBOLS)} and marker_half_size > 0")
         if not 0 < self.timestep <= 0.01:
             raise ValueError(f"timestep {self.timestep} s: use (0, 0.01] for stable grasps")
         if self.shadow_size < 0 or self.antialias_samples < 0:
@@ -93,6 +105,49 @@ def block_name(index: int) -> str:
 
 def bowl_name(index: int) -> str:
     return f"bowl_{index}"
+
+
+def marker_name(index: int) -> str:
+    return f"marker_{index}"
+
+
+def symbol_material(symbol: str) -> str:
+    return f"symbol_{symbol}"
+
+
+def symbol_image(symbol: str, size: int = MARKER_TEXTURE) -> np.ndarray:
+    """(size, size, 3) uint8: the symbol in black on white, as the marker's texture shows it."""
+    import cv2
+
+    image = np.full((size, size, 3), 255, np.uint8)
+    black, centre, radius = (0, 0, 0), size // 2, int(size * 0.36)
+    if symbol in LETTERS or symbol in DIGITS:
+        scale, thickness = size / 36, max(2, size // 10)
+        (width, height), _ = cv2.getTextSize(symbol, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+        origin = ((size - width) // 2, (size + height) // 2)
+        cv2.putText(image, symbol, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, black, thickness, cv2.LINE_AA)
+        return image
+    if symbol == "circle":
+        cv2.circle(image, (centre, centre), radius, black, -1, cv2.LINE_AA)
+        return image
+    angles = {
+        "star": np.linspace(0, 2 * np.pi, 10, endpoint=False),
+        "triangle": np.linspace(0, 2 * np.pi, 3, endpoint=False),
+        "square": np.linspace(0, 2 * np.pi, 4, endpoint=False) + np.pi / 4,
+        "diamond": np.linspace(0, 2 * np.pi, 4, endpoint=False),
+    }
+    if symbol == "cross":
+        bar = size // 7
+        cv2.rectangle(image, (centre - radius, centre - bar), (centre + radius, centre + bar), black, -1)
+        cv2.rectangle(image, (centre - bar, centre - radius), (centre + bar, centre + radius), black, -1)
+        return image
+    if symbol not in angles:
+        raise ValueError(f"unknown symbol {symbol!r}; expected one of {SYMBOLS}")
+    radii = np.where(np.arange(10) % 2, radius * 0.45, radius) if symbol == "star" else np.full(10, radius)
+    theta = angles[symbol] - np.pi / 2  # a vertex up
+    points = np.stack([centre + radii[: len(theta)] * np.cos(theta), centre + radii[: len(theta)] * np.sin(theta)], 1)
+    cv2.fillPoly(image, [np.round(points).astype(np.int32)], black, cv2.LINE_AA)
+    return image
 
 
 def build_spec(config: SceneConfig, urdf: str | None = None) -> mujoco.MjSpec:
@@ -235,6 +290,23 @@ def _add_objects(spec: mujoco.MjSpec, config: SceneConfig) -> None:
     )  # fmt: skip
     for index in range(config.num_bowls):
         _add_bowl(spec, bowl_name(index), config.bowl_radius, config.bowl_height)
+    _add_markers(spec, config)
+
+
+def _add_markers(spec: mujoco.MjSpec, config: SceneConfig) -> None:
+    """Thin visual-only squares (no contact: a block slides onto one as onto the table), one material per symbol;
+    world.SimWorld picks each marker's symbol (geom_matid) and place at a reset, or parks it under the table."""
+    for symbol in SYMBOLS:
+        texture = spec.add_texture(name=f"symbol_texture_{symbol}", type=mujoco.mjtTexture.mjTEXTURE_2D,
+                                   width=MARKER_TEXTURE, height=MARKER_TEXTURE, nchannel=3)  # fmt: skip
+        texture.data = symbol_image(symbol).tobytes()
+        material = spec.add_material(name=symbol_material(symbol))
+        material.textures[mujoco.mjtTextureRole.mjTEXROLE_RGB] = f"symbol_texture_{symbol}"
+    half = config.marker_half_size
+    for index in range(config.num_markers):
+        body = spec.worldbody.add_body(name=marker_name(index), pos=[0.4, 0.0, PARKED_Z])
+        body.add_geom(name=f"{marker_name(index)}_geom", type=mujoco.mjtGeom.mjGEOM_BOX, size=[half, half, 0.0005],
+                      pos=[0, 0, 0.0006], material=symbol_material(SYMBOLS[0]), contype=0, conaffinity=0)  # fmt: skip
 
 
 def _add_bowl(spec: mujoco.MjSpec, name: str, radius: float, height: float, segments: int = 16) -> None:

@@ -123,6 +123,11 @@ def push_path_clear(objects: dict[str, ObjectState], name: str, direction: str, 
     return True
 
 
+def lifted(obj: ObjectState) -> bool:
+    """Held up off the table: what a picked-up object is."""
+    return bool(obj.position[2] >= obj.half_size[2] + LIFT_HEIGHT)
+
+
 def resting(obj: ObjectState, tolerance: float = RESTING_TOLERANCE) -> bool:
     """On the table (z = 0 is the table top), not held up."""
     return obj.position[2] <= obj.half_size[2] + tolerance
@@ -140,7 +145,7 @@ def is_success(state: PrivilegedState) -> bool:
     obj = state.objects[task.object]
     position = np.asarray(obj.position)
     if task.kind == "pick_up":
-        return bool(position[2] >= obj.half_size[2] + LIFT_HEIGHT)
+        return lifted(obj)
     if task.kind == "push":
         moved = (position[1] - task.start[1]) * PUSH_AXIS[str(task.direction)]
         return bool(moved >= PUSH_DISTANCE and resting(obj))

@@ -13,7 +13,7 @@ import yaml
 
 from rt2_ros.resources import resource_path
 from rt2_ros.sim.privileged import TASK_KINDS
-from rt2_ros.sim.scene import BLOCK_COLORS, BOWL_COLORS, TABLE_LOOKS
+from rt2_ros.sim.scene import BLOCK_COLORS, BOWL_COLORS, SYMBOLS, TABLE_LOOKS
 
 Pair = tuple[str, str]
 GENERALIZATION_FILE = "generalization.yaml"
@@ -28,6 +28,8 @@ class SceneVariation:
     excluded_pairs: tuple[Pair, ...] = ()  # (object colour, target colour) never asked
     table_looks: tuple[str, ...] = tuple(TABLE_LOOKS)  # names in scene.TABLE_LOOKS
     light_diffuse: tuple[float, float] = (0.35, 0.75)  # range of each light's diffuse intensity
+    markers: tuple[int, int] = (0, 0)  # range of how many symbol markers lie on the table (at most the scene's)
+    marker_symbols: tuple[str, ...] = SYMBOLS  # the symbols they show, drawn without repeats
 
     def __post_init__(self) -> None:
         colors = set(BLOCK_COLORS) | set(BOWL_COLORS)
@@ -38,6 +40,7 @@ class SceneVariation:
         problems += [f"table look {t!r}" for t in self.table_looks if t not in TABLE_LOOKS]
         problems += [f"pair {p!r}" for p in (*self.only_pairs, *self.excluded_pairs)
                      if len(p) != 2 or not set(p) <= colors]  # fmt: skip
+        problems += [f"symbol {symbol!r}" for symbol in self.marker_symbols if symbol not in SYMBOLS]
         if problems:
             raise ValueError(f"scene variation: unknown {', '.join(problems)}")
         if len(self.block_colors) < 2 or not self.task_kinds or not self.table_looks:
@@ -45,6 +48,9 @@ class SceneVariation:
         low, high = self.light_diffuse
         if not 0.0 <= low <= high <= 1.0:
             raise ValueError(f"scene variation: light_diffuse {self.light_diffuse} must be 0 <= low <= high <= 1")
+        fewest, most = self.markers
+        if not 0 <= fewest <= most <= len(self.marker_symbols):
+            raise ValueError(f"scene variation: markers {self.markers} must be 0 <= low <= high <= its symbols")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "SceneVariation":
@@ -57,8 +63,10 @@ class SceneVariation:
         for name, value in values.items():
             if name in ("only_pairs", "excluded_pairs"):
                 converted[name] = tuple(tuple(pair) for pair in value)
+            elif name == "markers":
+                converted[name] = (int(value), int(value)) if isinstance(value, int) else tuple(int(v) for v in value)
             else:
-                converted[name] = tuple(value)
+                converted[name] = tuple(str(v) for v in value) if name == "marker_symbols" else tuple(value)
         return cls(**converted)
 
     def object_allowed(self, color: str) -> bool:

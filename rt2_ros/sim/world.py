@@ -15,7 +15,7 @@ import numpy as np
 
 from rt2_ros.geometry import PinholeCamera
 from rt2_ros.robot.description import home_positions
-from rt2_ros.sim.placement import Footprint, Spot, check_fits, sample_layout
+from rt2_ros.sim.placement import PLACEMENT_X, Footprint, Spot, check_fits, sample_layout
 from rt2_ros.sim.privileged import ObjectState, PrivilegedState, TaskState
 from rt2_ros.sim.scene import (
     ARM_JOINTS,
@@ -25,11 +25,14 @@ from rt2_ros.sim.scene import (
     DISTRACTORS,
     EE_FRAME,
     FINGER_JOINTS,
+    PARKED_Z,
     TABLE_LOOKS,
     SceneConfig,
     block_name,
     bowl_name,
     build_model,
+    marker_name,
+    symbol_material,
 )
 from rt2_ros.sim.tasks import TaskSpec, is_success, sample_task, task_possible
 from rt2_ros.sim.trajectory import JointLimits, Trajectory, check_trajectory, start_trajectory
@@ -45,19 +48,23 @@ class Placed:
     """One object of the scene, as an episode names and places it."""
 
     body: str  # MuJoCo body name
-    kind: str  # block, bowl, ball, can
+    kind: str  # block, bowl, ball, can, marker
     color: str
     half_size: tuple[float, float, float]
+    symbol: str = ""  # a marker's symbol
 
     @property
     def name(self) -> str:
-        """Its name in instructions, e.g. 'red block'."""
-        return f"{self.color} {self.kind}"
+        """Its name in instructions, e.g. 'red block'; a marker's is its symbol's, e.g. 'H marker'."""
+        return f"{self.symbol} marker" if self.kind == "marker" else f"{self.color} {self.kind}"
 
 
 def footprint(obj: Placed) -> Footprint:
-    """The room an object takes on the table: its half width and a margin (bowls a little more)."""
-    return Footprint(obj.half_size[0] + (0.03 if obj.kind == "bowl" else 0.025), turns=obj.kind != "bowl")
+    """The room an object takes on the table: its half width and a margin (bowls a little more). Markers are
+    static and keep their symbol upright (they do not turn), and nothing may cover them."""
+    margin = {"bowl": 0.03, "marker": 0.02}.get(obj.kind, 0.025)
+    return Footprint(obj.half_size[0] * (np.sqrt(2) if obj.kind == "marker" else 1) + margin,
+                     turns=obj.kind not in ("bowl", "marker"))  # fmt: skip
 
 
 class SimWorld:
@@ -99,14 +106,16 @@ class SimWorld:
         self._table_geom = model.geom("table").id
         self._table_materials = [model.material(f"table_material_{index}").id for index in range(len(TABLE_LOOKS))]
         self._base_light_pos = model.light_pos.copy()
+        self._marker_geoms = [model.geom(f"{marker_name(index)}_geom").id for index in range(self.scene.num_markers)]
         self._trajectory: Trajectory | None = None
         self._objects: list[Placed] = []
         self.task: TaskState | None = None
         self.episode = 0
         self.step_count = 0  # control steps since the reset (advanced by the caller with count_step)
-        # A scene whose objects cannot all fit is refused here, not at some later reset (sizes do not
-        # depend on the colours drawn).
-        check_fits([footprint(obj) for obj in self._draw_objects(np.random.default_rng(0))])
+        self._check_room()
+        # Markers face the camera: their symbols' up points away from it across the table (upright in the image).
+        camera = self.camera().position
+        self._marker_yaw = float(np.arctan2(-camera[1], np.mean(PLACEMENT_X) - camera[0]) - np.pi / 2)
 
     @property
     def variation(self) -> SceneVariation:
@@ -118,7 +127,21 @@ class SimWorld:
             raise ValueError(
                 f"scene variation draws {self.scene.num_blocks} blocks from {len(variation.block_colors)} colours"
             )
+        if variation.markers[1] > self.scene.num_markers:
+            raise ValueError(f"scene variation puts up to {variation.markers[1]} markers on a table of "
+                             f"{self.scene.num_markers}")  # fmt: skip
         self._variation = variation
+        if hasattr(self, "_marker_geoms"):  # built: check the new variation's scenes fit
+            self._check_room()
+
+    def _check_room(self) -> None:
+        """Refuse a scene whose objects cannot all fit now, not at some later reset (sizes do not depend on the
+        colours drawn; markers at the variation's most)."""
+        objects = [obj for obj in self._draw_objects(np.random.default_rng(0)) if obj.kind != "marker"]
+        half = self.scene.marker_half_size
+        objects += [Placed(marker_name(index), "marker", "white", (half, half, 0.0005), "A")
+                    for index in range(self.variation.markers[1])]  # fmt: skip
+        check_fits([footprint(obj) for obj in objects])
 
     # -- episodes ----------------------------------------------------------------------------
 
@@ -190,13 +213,30 @@ class SimWorld:
             size = model.geom_size[model.geom(f"{kind}_geom").id]
             half_size = (size[0], size[0], size[1] if kind == "can" else size[0])
             placed.append(Placed(kind, kind, str(rng.choice(list(COLORS))), half_size))
+        fewest, most = self.variation.markers
+        if most:  # drawn only by variations with markers: the other variations' scenes stay as they were
+            count = int(rng.integers(fewest, most + 1))
+            symbols = rng.choice(self.variation.marker_symbols, size=count, replace=False)
+            marker = (scene.marker_half_size, scene.marker_half_size, 0.0005)
+            placed += [
+                Placed(marker_name(i), "marker", "white", marker, str(symbol)) for i, symbol in enumerate(symbols)
+            ]
         return placed
 
     def _place(self, objects: list[Placed], spots: list[Spot]) -> None:
         model, data = self.model, self.data
+        for index in range(self.scene.num_markers):  # unused markers wait under the table
+            model.body_pos[model.body(marker_name(index)).id] = [0.4, 0.0, PARKED_Z]
         for obj, spot in zip(objects, spots, strict=True):
             body = model.body(obj.body)
             x, y = spot.xy
+            if obj.kind == "marker":  # static and flat; its material shows the symbol
+                model.body_pos[body.id] = [x, y, 0.0]
+                model.body_quat[body.id] = [np.cos(self._marker_yaw / 2), 0.0, 0.0, np.sin(self._marker_yaw / 2)]
+                model.geom_matid[self._marker_geoms[int(obj.body.split("_")[1])]] = model.material(
+                    symbol_material(obj.symbol)
+                ).id
+                continue
             if obj.kind == "bowl":
                 model.body_pos[body.id] = [x, y, 0.0]
             else:
@@ -272,7 +312,7 @@ class SimWorld:
             body = self.model.body(obj.body).id
             w, x, y, z = self.data.xquat[body]
             states[obj.name] = ObjectState(
-                obj.kind, obj.color, self.data.xpos[body].tolist(), [x, y, z, w], list(obj.half_size)
+                obj.kind, obj.color, self.data.xpos[body].tolist(), [x, y, z, w], list(obj.half_size), obj.symbol
             )
         return states
 

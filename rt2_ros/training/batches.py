@@ -17,7 +17,7 @@ import torch
 
 from rt2_ros.actions.tokenizer import RT2ActionTokenizer
 from rt2_ros.data.cache import Cache
-from rt2_ros.data.vqa import Question, all_question_texts, ask
+from rt2_ros.data.vqa import CONCEPTS, Question, all_question_texts, ask
 from rt2_ros.policy.tiny.configuration_tiny import NUM_ACTION_TOKENS, POINTER_ROLES, TinyVLAConfig
 from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder, answer_tokens
 
@@ -49,9 +49,9 @@ class TextBank:
 
     def __init__(self, encoder: LanguageEncoder, texts: list[str]) -> None:
         self.index = {text: position for position, text in enumerate(dict.fromkeys(texts))}
-        encoded = [encoder.encode(text) for text in self.index]
-        self.embeddings = torch.from_numpy(np.stack([e for e, _ in encoded])).to(torch.float16)  # (T, L, 384)
-        self.masks = torch.from_numpy(np.stack([m for _, m in encoded]))  # (T, L)
+        embeddings, masks = encoder.encode_batch(list(self.index))
+        self.embeddings = torch.from_numpy(embeddings).to(torch.float16)  # (T, L, 384)
+        self.masks = torch.from_numpy(masks)  # (T, L)
 
     def lookup(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         rows = torch.tensor([self.index[text] for text in texts])
@@ -72,9 +72,10 @@ class BatchMaker:
         question_share: float,
         scene_share: float,
         seed: int,
+        concepts: tuple[str, ...] = CONCEPTS,
     ) -> None:
         self.robot, self.scenes, self.bank, self.config = robot, scenes, bank, config
-        self.question_share, self.scene_share = question_share, scene_share
+        self.question_share, self.scene_share, self.concepts = question_share, scene_share, tuple(concepts)
         self.rng = np.random.default_rng(seed)
         self.tokenizer = RT2ActionTokenizer.from_config()
         actions = robot.arrays["action"]
@@ -95,12 +96,14 @@ class BatchMaker:
         for asked in questions:
             if asked:
                 step = int(rng.choice(self.robot_ground_truth))
-                examples.append((self.robot, step, ask(rng, _row(self.robot, step), self.config, robot=True)))
+                question = ask(rng, _row(self.robot, step), self.config, robot=True, concepts=self.concepts)
+                examples.append((self.robot, step, question))
             else:
                 examples.append((self.robot, int(rng.choice(self.robot_steps)), None))
         for _ in range(from_scenes):
             step = int(rng.integers(len(self.scenes)))
-            examples.append((self.scenes, step, ask(rng, _row(self.scenes, step), self.config, robot=False)))
+            question = ask(rng, _row(self.scenes, step), self.config, robot=False, concepts=self.concepts)
+            examples.append((self.scenes, step, question))
         return self._collate(examples)
 
     def _collate(self, examples: list[tuple[Cache, int, Question | None]]) -> Batch:
@@ -130,7 +133,7 @@ class BatchMaker:
                 texts.append(question.text)
                 sequence = np.array(answer_tokens(list(question.answer), config))
                 decode_inputs[index, 0] = config.special_id("<answer>")
-                slots = (question.pointer_slot, -1)
+                slots = question.pointers
             targets[index, : len(sequence)] = sequence
             decode_inputs[index, 1 : len(sequence)] = sequence[:-1]
             for role, slot in enumerate(slots):

@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from rt2_ros.data.vqa import CONCEPTS
 from rt2_ros.policy.tiny.configuration_tiny import TinyVLAConfig
 
 
@@ -18,6 +19,9 @@ class DataConfig:
     cache: str = "data/cache"  # where decoded bags and scenes are cached
     question_share: float = 0.3  # of the robot steps in a batch, the share asked a question instead of acting
     scene_share: float = 0.2  # share of a batch drawn from the scenes (always questions)
+    # Concept families of questions (rt2_ros.data.vqa.CONCEPTS), each the only teacher of an emergent evaluation
+    # category; an ablation leaves some out.
+    concepts: list[str] = field(default_factory=lambda: list(CONCEPTS))
 
     def __post_init__(self) -> None:
         if not self.robot:
@@ -26,6 +30,8 @@ class DataConfig:
             raise ValueError("data: scene_count >= 0, question_share in [0, 1], scene_share in [0, 1)")
         if self.scene_share > 0 and self.scene_count == 0:
             raise ValueError("data.scene_share > 0 needs scene_count > 0")
+        if not set(self.concepts) <= set(CONCEPTS):
+            raise ValueError(f"data.concepts {self.concepts}: each one of {CONCEPTS}")
 
 
 @dataclass

@@ -295,8 +295,9 @@ def train(
         speed = config.speed
         log(f"speed: {train_step.precision}, channels_last {speed.channels_last}, compile {speed.compile}, "
             f"prefetch {speed.prefetch}, {torch.get_num_threads()} threads")  # fmt: skip
-    batches = BatchMaker(robot, scenes, bank, model_config, config.data.question_share, config.data.scene_share,
-                         seed=config.seed * 1000 + world.rank + start)  # fmt: skip
+    data = config.data
+    batches = BatchMaker(robot, scenes, bank, model_config, data.question_share, data.scene_share,
+                         seed=config.seed * 1000 + world.rank + start, concepts=tuple(data.concepts))  # fmt: skip
     next_batch = Prefetcher(lambda: batches.make(config.optim.batch_size), config.speed.prefetch)
     bar = None
     if world.main and progress:

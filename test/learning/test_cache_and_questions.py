@@ -46,8 +46,8 @@ def test_questions_are_answered_from_the_ground_truth(cache):
         assert question.text in texts  # the language encoder has embedded every question ahead of training
         tokens = answer_tokens(list(question.answer), CONFIG)
         assert tokens[-1] == CONFIG.special_id("<eos>")
-        if question.text.startswith("where is"):
-            slot = question.pointer_slot
+        if question.text.startswith("where is the "):
+            slot = question.pointers[0]
             color, kind = question.text[len("where is the ") : -1].split()
             assert (COLOR_NAMES[row["object_color"][slot]], OBJECT_KINDS[row["object_kind"][slot]]) == (color, kind)
             position = table_position(np.array(question.answer), CONFIG)

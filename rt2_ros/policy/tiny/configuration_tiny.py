@@ -16,6 +16,8 @@ NUM_NUMBER_TOKENS = 256
 ANSWER_WORDS = (
     "red", "green", "blue", "yellow", "purple", "orange", "white", "black",
     "block", "bowl", "ball", "can", "yes", "no", "left", "right",
+    # the markers' letters and shapes (rt2_ros.sim.scene.SYMBOLS; its digits are number tokens)
+    "A", "B", "E", "H", "K", "M", "R", "T", "X", "star", "circle", "triangle", "square", "cross", "diamond",
 )  # fmt: skip
 SPECIAL_TOKENS = ("<act>", "<answer>", "<eos>")
 NUM_ACTION_TOKENS = len(ACTION_DIMENSIONS)

@@ -114,10 +114,22 @@ class LanguageEncoder:
     @torch.no_grad()
     def _encode(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(max_tokens, 384) float32 token embeddings (zero-padded), (max_tokens,) bool mask of real tokens."""
-        batch = self.tokenizer(text, truncation=True, max_length=self.max_tokens, return_tensors="pt")
-        hidden = self.model(**batch).last_hidden_state[0]  # (L, 384)
-        embeddings = np.zeros((self.max_tokens, hidden.shape[-1]), dtype=np.float32)
-        mask = np.zeros(self.max_tokens, dtype=bool)
-        embeddings[: len(hidden)] = hidden.numpy()
-        mask[: len(hidden)] = True
+        embeddings, mask = self.encode_batch([text])
+        return embeddings[0], mask[0]
+
+    @torch.no_grad()
+    def encode_batch(self, texts: list[str], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+        """(N, max_tokens, 384) and (N, max_tokens) for many texts at once (the training's text bank); padding
+        is masked, so each row is its text's encoding alone, to float rounding."""
+        embeddings = np.zeros((len(texts), self.max_tokens, self.model.config.hidden_size), dtype=np.float32)
+        mask = np.zeros((len(texts), self.max_tokens), dtype=bool)
+        for start in range(0, len(texts), batch_size):
+            chunk = texts[start : start + batch_size]
+            batch = self.tokenizer(
+                chunk, truncation=True, max_length=self.max_tokens, padding=True, return_tensors="pt"
+            )
+            hidden = self.model(**batch).last_hidden_state  # (B, L, 384)
+            real = batch["attention_mask"].bool().numpy()  # (B, L)
+            embeddings[start : start + len(chunk), : hidden.shape[1]] = hidden.numpy() * real[..., None]
+            mask[start : start + len(chunk), : hidden.shape[1]] = real
         return embeddings, mask

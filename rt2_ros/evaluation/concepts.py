@@ -1,0 +1,117 @@
+"""Commands of the emergent categories, and what they mean in the scene (RT-2's emergent skills in miniature).
+
+No robot episode says any of these (a test checks the training phrasings); the concepts reach the model only
+through questions (rt2_ros.data.vqa). Each command is made from the scene's ground truth when it is said, and
+judged by what the sentence means, not by the sim's own task:
+
+    matching   "put the red block in the bowl of the same colour": the red block rests in the red bowl
+    relations  "pick up the block closest to the white bowl", "... the leftmost block", "... between the two
+               bowls": the block that answers it (with a clear margin when said) is lifted
+    symbols    "move the red block to the H", "... to the 3", "... to the sum of one plus two", "... to the
+               star": the block rests, let go, within MARKER_REACH of that marker's centre
+    languages  the four skills said in Spanish, French or German: the sim's own task succeeds
+"""
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from rt2_ros.data import languages
+from rt2_ros.data.vqa import CLEAR, NUMBER_WORDS, symbol_kind
+from rt2_ros.sim.privileged import PrivilegedState
+from rt2_ros.sim.scene import DIGITS
+from rt2_ros.sim.tasks import is_success, lifted, planar_distance, released, resting
+
+MARKER_REACH = 0.06  # m from a marker's centre to the block's: "on" or right at the marker
+MATCHING = (
+    "put the {object} in the bowl of the same colour",
+    "place the {object} into the matching bowl",
+    "put the {object} in the bowl that matches it",
+    "drop the {object} into the bowl with the same colour as it",
+)
+RELATIONS = {
+    "nearest": ("pick up the block closest to the {bowl}", "lift the block that is nearest the {bowl}"),
+    "left": ("pick up the leftmost block", "grab the block furthest to the left"),
+    "right": ("pick up the rightmost block", "lift the block furthest to the right"),
+    "between": ("pick up the block between the two bowls", "grab the block that lies between the bowls"),
+}
+SYMBOLS = (
+    "move the {object} to the {symbol}",
+    "put the {object} on the {symbol}",
+    "slide the {object} over to the {symbol}",
+)
+
+Judge = Callable[[PrivilegedState], bool]
+
+
+def draw(rng: np.random.Generator, options) -> str:
+    return str(options[int(rng.integers(len(options)))])
+
+
+def matching(rng: np.random.Generator, state: PrivilegedState) -> tuple[str, str, Judge]:
+    """(command, the object it is about, judge): the sim's put_in_bowl task, said by colour-matching."""
+    obj = state.task.object
+    color = state.objects[obj].color
+    bowl = next(name for name, item in state.objects.items() if item.kind == "bowl" and item.color == color)
+    task = replace(state.task, kind="put_in_bowl", target=bowl, direction=None)
+    return draw(rng, MATCHING).format(object=obj), obj, lambda now: is_success(replace(now, task=task))
+
+
+def relations(rng: np.random.Generator, state: PrivilegedState) -> tuple[str, str, Judge]:
+    """A relation whose answer is clear in this scene (tried in random order), and its block lifted."""
+    blocks = [name for name, item in state.objects.items() if item.kind == "block"]
+    bowls = [name for name, item in state.objects.items() if item.kind == "bowl"]
+    position = {name: np.asarray(state.objects[name].position[:2]) for name in blocks + bowls}
+    for relation in rng.permutation(list(RELATIONS)):
+        template = draw(rng, RELATIONS[str(relation)])
+        bowl = str(rng.choice(bowls))
+        if relation == "nearest":
+            score = {name: float(np.linalg.norm(position[name] - position[bowl])) for name in blocks}
+        elif relation in ("left", "right"):
+            score = {name: (-1.0 if relation == "left" else 1.0) * float(position[name][1]) for name in blocks}
+        else:
+            middle = (position[bowls[0]] + position[bowls[1]]) / 2
+            score = {name: float(np.linalg.norm(position[name] - middle)) for name in blocks}
+        ranked = sorted(blocks, key=score.get)
+        if score[ranked[1]] - score[ranked[0]] >= CLEAR:
+            named = ranked[0]
+            return template.format(bowl=bowl), named, lambda now, named=named: lifted(now.objects[named])
+    raise ValueError("no relation has a clear answer in this scene")
+
+
+def symbol_phrase(rng: np.random.Generator, symbol: str) -> str:
+    """How a command names a marker: 'H', 'letter H', '3', 'number 3', 'sum of one plus two', 'star'."""
+    kind = symbol_kind(symbol)
+    options = [symbol] if kind == "shape" else [symbol, f"{kind} {symbol}"]
+    if symbol in DIGITS and int(symbol) >= 2:
+        first = int(rng.integers(1, int(symbol)))
+        options.append(f"sum of {NUMBER_WORDS[first]} plus {NUMBER_WORDS[int(symbol) - first]}")
+    return draw(rng, options)
+
+
+def symbols(rng: np.random.Generator, state: PrivilegedState) -> tuple[str, str, Judge]:
+    """The sim's task object moved to one of the markers."""
+    obj = state.task.object
+    markers = sorted(name for name, item in state.objects.items() if item.kind == "marker")
+    if not markers:
+        raise ValueError("the symbols category needs a scene with markers (its variation puts them there)")
+    marker = str(rng.choice(markers))
+    command = draw(rng, SYMBOLS).format(object=obj, symbol=symbol_phrase(rng, state.objects[marker].symbol))
+
+    def judge(now: PrivilegedState) -> bool:
+        item = now.objects[obj]
+        return planar_distance(item, now.objects[marker]) <= MARKER_REACH and resting(item) and released(now)
+
+    return command, obj, judge
+
+
+def other_language(rng: np.random.Generator, state: PrivilegedState) -> tuple[str, str, Judge]:
+    """The sim's task said in Spanish, French or German."""
+    task = state.task
+    command = languages.command(rng, str(rng.choice(languages.LANGUAGES)), task.kind, task.object, task.target,
+                                task.direction)  # fmt: skip
+    return command, task.object, is_success
+
+
+CONCEPT_COMMANDS = {"matching": matching, "relations": relations, "symbols": symbols, "languages": other_language}
