@@ -38,7 +38,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["rt2_ros", "rt2_ros.*"], exclude=["rt2_ros.msg", "rt2_ros.msg.*"]),
     # The shipped tiny VLA checkpoint travels with the modules.
-    package_data={"rt2_ros": ["py.typed", "policy/tiny/checkpoint/*"]},
+    package_data={"rt2_ros": ["py.typed", "policy/tiny/checkpoint/*", "console/*.html"]},
     data_files=data_files(),
     install_requires=requirements("base.txt"),
     extras_require={"dev": requirements("dev.txt")},
@@ -50,6 +50,7 @@ setup(
             "arm_controller_node = rt2_ros.nodes.arm_controller_node:main",
             "sim_node = rt2_ros.nodes.sim_node:main",
             "overlay_node = rt2_ros.nodes.overlay_node:main",
+            "console_node = rt2_ros.nodes.console_node:main",
         ]
     },
 )

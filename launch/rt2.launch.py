@@ -160,6 +160,18 @@ def declare_arguments() -> list[DeclareLaunchArgument]:
             description="overlay_node parameters file.",
         ),
         DeclareLaunchArgument(
+            "console",
+            default_value="false",
+            choices=["true", "false"],
+            description="Start console_node: the operator page (live view, command box, e-stop) on "
+            "http://127.0.0.1:8080 (host and port in console_config).",
+        ),
+        DeclareLaunchArgument(
+            "console_config",
+            default_value=share("config", "console.yaml"),
+            description="console_node parameters file.",
+        ),
+        DeclareLaunchArgument(
             "use_sim_time", default_value="false", choices=["true", "false"], description="Follow /clock."
         ),
     ]
@@ -314,6 +326,16 @@ def launch_setup(context: LaunchContext) -> list[Node]:
                 package=PACKAGE,
                 executable="overlay_node",
                 parameters=[value("overlay_config"), sim_time],
+                remappings=[("/camera/image_raw", value("camera_topic"))],
+                output="screen",
+            )
+        )
+    if value("console") == "true":
+        actions.append(
+            Node(
+                package=PACKAGE,
+                executable="console_node",
+                parameters=[value("console_config"), sim_time],
                 remappings=[("/camera/image_raw", value("camera_topic"))],
                 output="screen",
             )

@@ -44,6 +44,12 @@ def generate_launch_description() -> LaunchDescription:
             choices=["true", "false"],
             description="Start overlay_node (the annotated camera view on /rt2/overlay).",
         ),
+        DeclareLaunchArgument(
+            "console",
+            default_value="false",
+            choices=["true", "false"],
+            description="Start console_node: the operator page on http://127.0.0.1:8080.",
+        ),
     ]
     simulator = Node(
         package=PACKAGE,
@@ -61,6 +67,7 @@ def generate_launch_description() -> LaunchDescription:
             "server_url": LaunchConfiguration("server_url"),
             "device": LaunchConfiguration("device"),
             "overlay": LaunchConfiguration("overlay"),
+            "console": LaunchConfiguration("console"),
         }.items(),
     )
     return LaunchDescription([*arguments, simulator, pipeline])

@@ -18,7 +18,7 @@ import yaml
 
 from rt2_ros.local_dds import loopback_environment
 
-NODE_NAMES = ("policy_node", "safety_node", "arm_controller_node", "sim_node", "overlay_node")
+NODE_NAMES = ("policy_node", "safety_node", "arm_controller_node", "sim_node", "overlay_node", "console_node")
 
 
 class NodeProcess:

@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
         model_path = getattr(args, "model_path", "") or ""
         policy = TinyPolicy(model_path or None)
         results = {"backend": "tiny", "runtime": policy.runtime, **stage_latencies(policy, count)}
+        if policy.runtime != "torch":  # the same model on eager torch, in the same run: what the runtime buys
+            results.update(torch_model_latency(TinyPolicy(model_path or None, runtime="torch"), count))
         results.update(end_to_end({"backend": "tiny", "model_path": model_path}, count))
     else:
         from rt2_ros.policy.hf.configuration_hf import HFPolicyConfig
@@ -78,6 +80,22 @@ def percentiles(name: str, milliseconds: list[float]) -> dict[str, float]:
         f"{name}_p50_ms": float(np.percentile(milliseconds, 50)),
         f"{name}_p99_ms": float(np.percentile(milliseconds, 99)),
     }
+
+
+def torch_model_latency(policy, iterations: int) -> dict:
+    """The tiny model's step (prefix + 8 tokens) on eager torch: {'torch_model_p50_ms', 'torch_model_p99_ms'}."""
+    from rt2_ros.policy.base import Observation, Proprio
+
+    proprio = Proprio(np.array(EE_POSITION), np.array(EE_QUATERNION), 0.0)
+    image = np.random.default_rng(0).integers(0, 256, size=IMAGE_SHAPE, dtype=np.uint8)
+    inputs = policy.preprocess(Observation(image, INSTRUCTION, 0.0, proprio=proprio))
+    milliseconds = []
+    for index in range(iterations + 3):
+        started = time.perf_counter()
+        policy.infer(inputs)
+        if index >= 3:
+            milliseconds.append((time.perf_counter() - started) * 1e3)
+    return percentiles("torch_model", milliseconds)
 
 
 def stage_latencies(policy, iterations: int) -> dict:
@@ -293,6 +311,8 @@ def print_table(results: dict) -> None:
         ("baseline: image in, action out", "baseline_round_trip"),
         ("ROS overhead beyond the baseline", "ros_overhead_beyond_baseline"),
     ]
+    if "torch_model_p50_ms" in results:
+        rows.insert(3, ("  the same on eager torch", "torch_model"))
     for label, key in rows:
         print(f"{label:<34}{results[f'{key}_p50_ms']:>10.2f}{results[f'{key}_p99_ms']:>10.2f}")
     print(

@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "train": "train",
     "eval": "eval",
     "export-onnx": "export_onnx",
+    "console": "console",
 }
 
 

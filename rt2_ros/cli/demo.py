@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from rt2_ros.cli.closed_loop import add_loop_arguments, loop_options
+from rt2_ros.cli.console import add_console_arguments
 from rt2_ros.loop.outcome import EpisodeOutcome, success_table
 from rt2_ros.loop.processes import OVERLAY_SCALE, STARTUP_TIMEOUT, TASK_ORDER, loop_processes, running_loop
 from rt2_ros.viz.video import VideoWriter
@@ -27,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_loop_arguments(parser, backend="tiny")
     parser.add_argument("--output", type=Path, default=Path("output/demo.mp4"), help="video file (.mp4 or .gif)")
     parser.add_argument("--no-video", action="store_true", help="skip writing the video")
+    parser.add_argument(
+        "--console", action="store_true", help="no scripted episodes: keep the graph up, command it from the console"
+    )
+    add_console_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,9 +39,12 @@ def run(args: argparse.Namespace) -> int:
         print("rt2-ros demo: --episodes must be >= 1, --timeout and --control-rate > 0")
         return 2
     log_directory = args.output.parent / "demo_logs"
-    domain, nodes = loop_processes(
-        loop_options(args), log_directory, extra=[("overlay_node", {"width": OVERLAY_SCALE * args.image_size})]
-    )
+    extra = [("overlay_node", {"width": OVERLAY_SCALE * args.image_size})]
+    if args.console:
+        extra.append(("console_node", {"host": args.host, "port": args.port}))
+    domain, nodes = loop_processes(loop_options(args), log_directory, extra=extra)
+    if args.console:
+        return _serve_console(nodes, log_directory)
     print(f"rt2-ros demo: {args.episodes} episodes, policy backend {args.backend!r}, DDS domain {domain} (loopback)")
     writer = None if args.no_video else VideoWriter(args.output, fps=10.0)
     try:
@@ -53,6 +61,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nvideo: {writer.path} ({writer.frames} frames)")
     print(f"node logs: {log_directory}")
     return 0
+
+
+def _serve_console(nodes: list, log_directory: Path) -> int:
+    """The graph with the console until Ctrl-C (or until a node dies): the user commands it from the page."""
+    import time
+
+    console = next(node for node in nodes if node.name == "console_node")
+    try:
+        with running_loop(nodes) as (_client, alive):
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while "console: http" not in console.output():
+                alive()
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the console did not start in {STARTUP_TIMEOUT} s")
+                time.sleep(0.2)
+            address = console.output().split("console: ", 1)[1].split()[0]
+            print(f"rt2-ros demo --console: the graph runs; open {address}\n  type a command (e.g. 'pick up the "
+                  "red block'); STOP latches the safety gate; Ctrl-C ends it", flush=True)  # fmt: skip
+            while True:
+                alive()
+                time.sleep(0.5)
+    except KeyboardInterrupt:
+        return 0
+    except (RuntimeError, TimeoutError) as error:
+        print(f"rt2-ros demo stopped: {error}\nnode logs: {log_directory}")
+        return 1
 
 
 def _run_episodes(args: argparse.Namespace, nodes: list, writer: VideoWriter | None) -> list[EpisodeOutcome]:

@@ -1,25 +1,27 @@
 """overlay_node: the live view, the camera frame with what the loop is doing drawn on it.
 
-Subscribes /camera/image_raw, /rt2/command, /rt2/action, /rt2/action_tokens and /rt2/safety_status,
-and for every camera frame publishes /rt2/overlay (sensor_msgs/Image, rgb8, the frame's own header)
-with the instruction, the commanded delta, the decoded tokens and the safety state drawn on it
+Subscribes /camera/image_raw, /rt2/command, /rt2/action, /rt2/action_tokens, /rt2/attention and
+/rt2/safety_status, and for every camera frame publishes /rt2/overlay (sensor_msgs/Image, rgb8, the frame's own
+header) with the instruction, the commanded delta, the decoded tokens, where the model looks (backends that
+publish /rt2/attention: the tiny VLA's object and target pointers) and the safety state drawn on it
 (rt2_ros.viz.overlay, the same drawing as the demo's video). Watch it with rqt_image_view, RViz or
 Foxglove. It only observes: it publishes nothing the loop reads.
 """
 
 import sys
 
+import numpy as np
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
-from rt2_ros.msg import ActionTokens, EndEffectorDelta, SafetyStatus
+from rt2_ros.msg import ActionTokens, EndEffectorDelta, PolicyAttention, SafetyStatus
 from rt2_ros.ros.conversions import action_from_message, seconds
 from rt2_ros.ros.image_conversion import ImageConversionError, image_to_rgb, rgb_to_image
 from rt2_ros.ros.parameters import ParameterSpec, declare_parameters
 from rt2_ros.ros.qos import ACTION, COMMAND, LATCHED, SENSOR_DATA, VIEWER_IMAGE
 from rt2_ros.ros.runner import run_node
-from rt2_ros.viz.overlay import OverlayState, SafetyView, draw_overlay
+from rt2_ros.viz.overlay import Attention, OverlayState, SafetyView, draw_overlay
 
 PARAMETERS = (
     ParameterSpec(
@@ -54,6 +56,7 @@ class OverlayNode(Node):
         self.create_subscription(String, "/rt2/command", self.on_command, COMMAND)
         self.create_subscription(EndEffectorDelta, "/rt2/action", self.on_action, ACTION)
         self.create_subscription(ActionTokens, "/rt2/action_tokens", self.on_tokens, ACTION)
+        self.create_subscription(PolicyAttention, "/rt2/attention", self.on_attention, ACTION)
         self.create_subscription(SafetyStatus, "/rt2/safety_status", self.on_safety, LATCHED)
         self.get_logger().info(f"overlay_node ready: /camera/image_raw -> /rt2/overlay, {self.params['width']} px")
 
@@ -75,6 +78,16 @@ class OverlayNode(Node):
     def on_tokens(self, message: ActionTokens) -> None:
         stamp = seconds(message.header.stamp)
         self.state = self.state.with_tokens(tuple(message.tokens), message.scheme, stamp, message.instruction)
+
+    def on_attention(self, message: PolicyAttention) -> None:
+        grid, roles = int(message.grid), tuple(message.roles)
+        maps = np.asarray(message.probabilities, dtype=np.float32)
+        if grid < 1 or maps.size != len(roles) * grid * grid or not np.all(np.isfinite(maps)):
+            self.get_logger().warning("malformed /rt2/attention not drawn", throttle_duration_sec=LOG_THROTTLE)
+            return
+        attention = Attention(roles, maps.reshape(len(roles), grid, grid), tuple(float(v) for v in message.crop),
+                              seconds(message.header.stamp))  # fmt: skip
+        self.state = self.state.with_attention(attention)
 
     def on_safety(self, message: SafetyStatus) -> None:
         safety = SafetyView(

@@ -22,12 +22,13 @@ import sys
 import threading
 import time
 
+import numpy as np
 from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Header, String
 
-from rt2_ros.msg import ActionTokens, EndEffectorDelta
+from rt2_ros.msg import ActionTokens, EndEffectorDelta, PolicyAttention
 from rt2_ros.policy.base import PolicyStep
 from rt2_ros.policy.episode import EpisodeRunner, RunnerConfig, State
 from rt2_ros.policy.factory import BACKENDS, PolicyConfig, make_policy
@@ -112,6 +113,8 @@ class PolicyNode(Node):
         self.action_publisher = self.create_publisher(EndEffectorDelta, "/rt2/action", ACTION)
         self.tokens_publisher = self.create_publisher(ActionTokens, "/rt2/action_tokens", ACTION)
         self.status_publisher = self.create_publisher(String, "/rt2/policy_status", LATCHED)
+        # Where the model looked, per step like the action it explains (only backends with pointers publish).
+        self.attention_publisher = self.create_publisher(PolicyAttention, "/rt2/attention", ACTION)
         self.inference = PacedWorker(self.control_step, 1.0 / self.params["control_rate"], self.on_step_error)
         self.create_subscription(Image, "/camera/image_raw", self.on_image, SENSOR_DATA)
         self.create_subscription(String, "/rt2/command", self.on_command, COMMAND)
@@ -241,6 +244,9 @@ class PolicyNode(Node):
         self.action_publisher.publish(action)  # first: the arm waits for it, the tokens are for inspection
         if tokens is not None:
             self.tokens_publisher.publish(tokens)
+        attention = attention_message(step, action.header, self.runner.policy)
+        if attention is not None:
+            self.attention_publisher.publish(attention)
 
     def fail(self, state: State, reason: str) -> None:
         self.failures += 1
@@ -275,6 +281,18 @@ def output_messages(
     action.translation.x, action.translation.y, action.translation.z = (float(v) for v in step.action.translation)
     action.rotation.x, action.rotation.y, action.rotation.z = (float(v) for v in step.action.rotation)
     return tokens, action
+
+
+def attention_message(step: PolicyStep, header: Header, policy) -> PolicyAttention | None:
+    """Where the policy looked in this step, for viewers; None for backends without pointers."""
+    if step.pointers is None or policy.pointer_crop is None:
+        return None
+    maps = np.asarray(step.pointers, dtype=np.float32)  # (R, G, G)
+    message = PolicyAttention(header=header, roles=list(policy.pointer_roles), grid=int(maps.shape[-1]))
+    message.probabilities = maps.ravel().tolist()
+    message.crop = [float(value) for value in policy.pointer_crop]
+    message.token_probabilities = [float(value) for value in step.token_probabilities or ()]
+    return message
 
 
 def main(args: list[str] | None = None) -> int:

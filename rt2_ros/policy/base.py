@@ -49,6 +49,10 @@ class Policy(ABC):
     needs_privileged_state: bool = False
     #: True for backends that read Observation.proprio (/rt2/ee_pose and /joint_states)
     needs_proprio: bool = False
+    #: backends whose steps carry PolicyStep.pointers: the roles of the maps, and the frame region they cover
+    #: (top, left, height, width as fractions of the frame)
+    pointer_roles: tuple[str, ...] = ()
+    pointer_crop: tuple[float, float, float, float] | None = None
 
     def reset(self) -> None:  # noqa: B027 - stateless backends need nothing
         """Start a new episode (a new command): forget any per-episode state."""

@@ -48,6 +48,22 @@ class SafetyView:
         return f"safety: ok  {counts}", GREEN
 
 
+# Each pointer role's colour on the frame: what the model will act on, and where it will take it.
+ROLE_COLORS: dict[str, Color] = {"object": (255, 140, 0), "target": (0, 200, 255)}
+HEAT_FLOOR = 0.15  # of a map's peak: cells below it are not tinted (the heat shows where the mass is)
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Where the policy looks (/rt2/attention): a distribution over grid cells per role, and the frame region
+    (top, left, height, width as fractions of the frame) the grid covers."""
+
+    roles: tuple[str, ...]
+    maps: np.ndarray  # (R, G, G) probabilities, each summing to 1
+    crop: tuple[float, float, float, float]
+    stamp: float = 0.0  # s, the header.stamp of the frame it came from
+
+
 @dataclass(frozen=True)
 class OverlayState:
     """The newest of each input, as drawn on the next camera frame. Immutable: each input makes a new one."""
@@ -59,12 +75,13 @@ class OverlayState:
     token_scheme: str = ""  # rt2 or openvla
     tokens_stamp: float = 0.0  # s, their header.stamp: the same as the action's they decode to
     safety: SafetyView | None = None  # None until the first /rt2/safety_status
+    attention: Attention | None = None  # where the model looks, from backends that say (the tiny VLA)
 
     def with_instruction(self, instruction: str) -> "OverlayState":
         """A new command: the action and tokens shown so far answered the old one, so they go."""
         if instruction == self.instruction:
             return self
-        return replace(self, instruction=instruction, action=None, tokens=())
+        return replace(self, instruction=instruction, action=None, tokens=(), attention=None)
 
     def with_action(self, action: Action, stamp: float) -> "OverlayState":
         return replace(self, action=action, action_stamp=stamp)
@@ -78,14 +95,20 @@ class OverlayState:
     def with_safety(self, safety: SafetyView) -> "OverlayState":
         return replace(self, safety=safety)
 
+    def with_attention(self, attention: Attention) -> "OverlayState":
+        return replace(self, attention=attention)
+
     def fresh(self, frame_stamp: float, max_action_age: float) -> "OverlayState":
         """Without the action when it was computed from a frame over `max_action_age` s older than this one.
 
         A policy that stopped publishing must not look as if it still commanded its last delta.
         """
-        if self.action is None or frame_stamp - self.action_stamp <= max_action_age:
-            return self
-        return replace(self, action=None, tokens=())
+        state = self
+        if self.attention is not None and frame_stamp - self.attention.stamp > max_action_age:
+            state = replace(state, attention=None)
+        if state.action is None or frame_stamp - state.action_stamp <= max_action_age:
+            return state
+        return replace(state, action=None, tokens=())
 
     def drawn_tokens(self) -> tuple[int, ...]:
         """The tokens, if they are the ones the drawn action was decoded from."""
@@ -104,6 +127,8 @@ def draw_overlay(frame: np.ndarray, state: OverlayState, width: int) -> np.ndarr
     else:
         image = frame.copy()
     height, width = image.shape[:2]
+    if state.attention is not None:
+        draw_attention(image, state.attention)
     cv2.rectangle(image, (0, 0), (width, TOP_BAND), (0, 0, 0), thickness=-1)
     cv2.rectangle(image, (0, height - BOTTOM_BAND), (width, height), (0, 0, 0), thickness=-1)
     top = [(state.instruction or "(no instruction yet)", WHITE if state.instruction else GREY)]
@@ -124,6 +149,34 @@ def draw_overlay(frame: np.ndarray, state: OverlayState, width: int) -> np.ndarr
     for row, (text, color) in enumerate(bottom):
         _text(image, text, height - BOTTOM_BAND + (row + 1) * LINE_HEIGHT, color)
     return image
+
+
+def draw_attention(image: np.ndarray, attention: Attention) -> None:
+    """Tint, in place, where each pointer's mass lies (its role's colour, stronger where more probable) and ring
+    its peak: an operator sees which block the model is going for before the arm gets there."""
+    height, width = image.shape[:2]
+    top, left, crop_height, crop_width = attention.crop
+    y0, x0 = round(top * height), round(left * width)
+    box_height, box_width = max(1, round(crop_height * height)), max(1, round(crop_width * width))
+    region = image[y0 : y0 + box_height, x0 : x0 + box_width].astype(np.float32)  # (h, w, 3)
+    rings = []
+    for role, heat in zip(attention.roles, attention.maps, strict=True):  # heat: (G, G)
+        color = ROLE_COLORS.get(role, WHITE)
+        peak = float(heat.max())
+        if not peak > 0:
+            continue
+        weight = np.clip((heat / peak - HEAT_FLOOR) / (1 - HEAT_FLOOR), 0, 1).astype(np.float32) * 0.55
+        weight = cv2.resize(weight, (region.shape[1], region.shape[0]), interpolation=cv2.INTER_LINEAR)[..., None]
+        region = region * (1 - weight) + np.array(color, np.float32) * weight  # (h, w, 3)
+        row, column = np.unravel_index(int(np.argmax(heat)), heat.shape)
+        centre = (
+            x0 + round((column + 0.5) * box_width / heat.shape[1]),
+            y0 + round((row + 0.5) * box_height / heat.shape[0]),
+        )
+        rings.append((centre, max(4, round(box_width / heat.shape[1])), color))
+    image[y0 : y0 + box_height, x0 : x0 + box_width] = np.clip(region, 0, 255).astype(np.uint8)
+    for centre, radius, color in rings:
+        cv2.circle(image, centre, radius, color, 2, cv2.LINE_AA)
 
 
 def draw_verdict(image: np.ndarray, text: str, success: bool) -> np.ndarray:

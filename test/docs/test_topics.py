@@ -7,6 +7,7 @@ node creates may be missing from the tables. Types are compared too.
 """
 
 import re
+import socket
 
 import pytest
 from docs_pages import ROOT, Table, code_names, tables
@@ -15,13 +16,22 @@ from helpers import spin_for, spin_until
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
 
 INTERFACES = ROOT / "docs" / "interfaces.md"
+
+
 # The demo's graph: what runs when nothing is configured, plus the scripted policy the sim needs.
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 GRAPH = {
     "sim_node": {},
     "safety_node": {},
     "arm_controller_node": {},
     "policy_node": {"backend": "scripted"},
     "overlay_node": {},
+    "console_node": {"port": free_port()},
 }
 ROS_OWN_TOPICS = {"/rosout", "/parameter_events"}
 MENTION = re.compile(r"`(\w+)`(\s*\()?")

@@ -15,7 +15,7 @@ from torch import Tensor
 from rt2_ros.actions.action import Action
 from rt2_ros.actions.tokenizer import RT2ActionTokenizer
 from rt2_ros.policy.base import Observation, Policy, PolicyStep, Proprio
-from rt2_ros.policy.tiny.configuration_tiny import RUNTIMES
+from rt2_ros.policy.tiny.configuration_tiny import POINTER_ROLES, RUNTIMES
 from rt2_ros.policy.tiny.modeling_tiny import SHIPPED_CHECKPOINT, ActionGraph, load_model
 from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder, preprocess_image, proprio_vector
 
@@ -42,6 +42,7 @@ class TinyPolicy(Policy):
         self.model = load_model(folder, device)
         self.config = self.model.config
         self.device = device
+        self.pointer_roles, self.pointer_crop = POINTER_ROLES, self.config.crop
         self.graph = ActionGraph(self.model)
         self.language = LanguageEncoder(max_tokens=self.config.max_text_tokens)
         self.tokenizer = RT2ActionTokenizer.from_config()
