@@ -18,6 +18,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--in-process", action="store_true", help="no DDS: the same policy and sim code, faster")
     parser.add_argument("--output", type=Path, default=Path("output/eval"), help="folder of eval.json, eval.png")
     parser.add_argument("--video", action="store_true", help="graph mode: also write <output>/eval.mp4")
+    parser.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.0,
+        help="policy_node's min_confidence: less sure steps are not acted on",
+    )
+    parser.add_argument(
+        "--confidence-sweep", type=float, nargs="+", metavar="T", help="in process: each min_confidence T; sweep.png"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
               else "rt2-ros eval: --episodes >= 1, --timeout and --control-rate > 0", file=sys.stderr)  # fmt: skip
         return 2
     selected = [categories[name] for name in chosen]
+    if args.confidence_sweep:
+        return run_sweep(args, selected)
     mode = "in process" if args.in_process else "node graph over DDS"
     print(f"rt2-ros eval: {args.episodes} episodes x {len(selected)} categories, {mode}")
     started = time.monotonic()
@@ -53,12 +64,13 @@ def run(args: argparse.Namespace) -> int:
 
             policy = TinyPolicy(args.model_path or None)
             results = evaluate_in_process(policy, selected, args.episodes, args.seed, args.control_rate, args.timeout,
-                                          on_episode=on_episode)  # fmt: skip
+                                          on_episode=on_episode, min_confidence=args.min_confidence)  # fmt: skip
         else:
             from rt2_ros.evaluation.graph import evaluate_graph
             from rt2_ros.loop.processes import LoopOptions
 
-            policy_parameters = {"backend": "tiny", "model_path": args.model_path, "max_image_age": 0.5}
+            policy_parameters = {"backend": "tiny", "model_path": args.model_path, "max_image_age": 0.5,
+                                 "min_confidence": args.min_confidence}  # fmt: skip
             options = LoopOptions(224, args.seed, args.control_rate, policy_parameters)
             video = args.output / "eval.mp4" if args.video else None
             results = evaluate_graph(options, selected, args.episodes, args.timeout, args.output / "logs", video,
@@ -77,4 +89,32 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(table(results))
     print(f"\n{len(results)} episodes in {minutes:.1f} min; {json_path}, {plot_path}")
+    return 0
+
+
+def run_sweep(args: argparse.Namespace, selected: list) -> int:
+    """--confidence-sweep: the same episodes at each threshold, in process; a table and sweep.png."""
+    from tqdm import tqdm
+
+    from rt2_ros.evaluation.sweep import confidence_sweep, sweep_table, write_sweep
+    from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
+
+    if not all(0 <= threshold <= 1 for threshold in args.confidence_sweep):
+        print("rt2-ros eval: --confidence-sweep thresholds are 0..1", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    progress = tqdm(total=args.episodes * len(selected) * len(args.confidence_sweep), unit="ep", desc="sweep")
+    try:
+        policy = TinyPolicy(args.model_path or None)
+        sweep = confidence_sweep(policy, selected, args.episodes, args.confidence_sweep, args.seed, args.control_rate,
+                                 args.timeout, on_episode=lambda _: progress.update(1))  # fmt: skip
+    finally:
+        progress.close()
+    minutes = (time.monotonic() - started) / 60
+    settings = {"episodes": args.episodes, "seed": args.seed, "categories": [c.name for c in selected],
+                "model_path": args.model_path, "wall_minutes": round(minutes, 1)}  # fmt: skip
+    json_path, plot_path = write_sweep(sweep, args.output, settings)
+    print()
+    print(sweep_table(sweep))
+    print(f"\n{minutes:.1f} min; {json_path}, {plot_path}")
     return 0

@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 
 from rt2_ros.data.phrasing import load_phrasings
-from rt2_ros.data.vqa import CONCEPTS
+from rt2_ros.evaluation.concepts import CONCEPT_COMMANDS
 from rt2_ros.resources import resource_path
 from rt2_ros.sim.variation import GENERALIZATION_FILE, load_variations
 
@@ -29,8 +29,9 @@ def load_categories(path: Path | None = None) -> dict[str, Category]:
     for name, values in (document.get("categories") or {}).items():
         category = Category(name, str(values.get("variation", "")), str(values.get("phrasings", "")),
                             bool(values.get("retarget", False)), str(values.get("concept", "")))  # fmt: skip
-        if category.concept and category.concept not in CONCEPTS:
-            raise ValueError(f"{path}: category {name!r} names concept {category.concept!r}; known: {CONCEPTS}")
+        if category.concept and category.concept not in CONCEPT_COMMANDS:
+            known = sorted(CONCEPT_COMMANDS)
+            raise ValueError(f"{path}: category {name!r} names concept {category.concept!r}; known: {known}")
         if category.variation not in variations or category.phrasings not in phrasings:
             raise ValueError(
                 f"{path}: category {name!r} names variation {category.variation!r} and phrasings "

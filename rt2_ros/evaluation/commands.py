@@ -13,7 +13,7 @@ import numpy as np
 
 from rt2_ros.data.phrasing import PhrasingSplit, phrase
 from rt2_ros.evaluation.categories import Category
-from rt2_ros.evaluation.concepts import CONCEPT_COMMANDS, Judge
+from rt2_ros.evaluation.concepts import CONCEPT_COMMANDS, Said
 from rt2_ros.sim.privileged import PrivilegedState
 from rt2_ros.sim.tasks import lifted
 
@@ -24,13 +24,15 @@ class EpisodeCommand:
         self.instruction = ""
         self.named = ""  # the object the command is about
         self.episode = -1  # the sim episode it was said in
-        self.judge: Judge | None = None  # a concept command's success check
+        self.said: Said | None = None  # a concept command, and its success check
 
     def say(self, state: PrivilegedState) -> str:
         task = state.task
         self.episode = state.episode
+        self.said = None
         if self.category.concept:
-            self.instruction, self.named, self.judge = CONCEPT_COMMANDS[self.category.concept](self.rng, state)
+            self.said = CONCEPT_COMMANDS[self.category.concept](self.rng, state, self.phrasings)
+            self.instruction, self.named = self.said.command, self.said.named
             return self.instruction
         if self.category.retarget:
             others = sorted(name for name, obj in state.objects.items() if obj.kind == "block" and name != task.object)
@@ -43,9 +45,16 @@ class EpisodeCommand:
         """Whether what was said in this episode is done (nothing is, before it is said)."""
         if state.episode != self.episode:
             return False
-        if self.judge is not None:
-            return self.judge(state)
+        if self.said is not None:
+            return not self.said.at_end and self.said.done(state)
         return lifted(state.objects[self.named]) if self.category.retarget else state.success
+
+    def succeeded(self, state: PrivilegedState, done_during: bool) -> bool:
+        """The episode's verdict from its last state: what was done during it, or, for a command judged by what
+        does not happen (impossible ones), the judgment at the end."""
+        if self.said is not None and self.said.at_end:
+            return state.episode == self.episode and self.said.done(state)
+        return done_during
 
     def took_the_suggested_object(self, state: PrivilegedState) -> bool:
         """retarget: the sim's own task object was lifted instead of the named one."""

@@ -10,20 +10,33 @@ judged by what the sentence means, not by the sim's own task:
     symbols    "move the red block to the H", "... to the 3", "... to the sum of one plus two", "... to the
                star": the block rests, let go, within MARKER_REACH of that marker's centre
     languages  the four skills said in Spanish, French or German: the sim's own task succeeds
+    impossible "pick up the purple block" with none on the table, "... the pink block" (a colour the sim never
+               draws), a sentence that asks for nothing: done when the episode's time ran out with nothing lifted
+               and nothing moved more than MOVED (judged at the end, not during the episode)
 """
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from rt2_ros.data import languages
+from rt2_ros.data.phrasing import PhrasingSplit, phrase
 from rt2_ros.data.vqa import CLEAR, NUMBER_WORDS, symbol_kind
-from rt2_ros.sim.privileged import PrivilegedState
-from rt2_ros.sim.scene import DIGITS
+from rt2_ros.sim.privileged import PrivilegedState, TaskState
+from rt2_ros.sim.scene import BLOCK_COLORS, DIGITS
 from rt2_ros.sim.tasks import is_success, lifted, planar_distance, released, resting
 
 MARKER_REACH = 0.06  # m from a marker's centre to the block's: "on" or right at the marker
+MOVED = 0.03  # m an object may be nudged in an impossible command's episode (the arm passing by)
+NEVER_DRAWN = ("pink", "brown", "grey", "cyan", "magenta")  # colours no scene has
+NONSENSE = (
+    "the moon is made of cheese",
+    "sing me a song about the sea",
+    "what time is it in Paris",
+    "the sky is full of violins",
+    "tell me a joke",
+)
 MATCHING = (
     "put the {object} in the bowl of the same colour",
     "place the {object} into the matching bowl",
@@ -45,20 +58,31 @@ SYMBOLS = (
 Judge = Callable[[PrivilegedState], bool]
 
 
+@dataclass
+class Said:
+    """A concept command: its text, the object it is about ('' for none), and when it counts as done: `done`
+    during the episode (it ends it), or, for commands judged by what does not happen, `at_end` when time is up."""
+
+    command: str
+    named: str
+    done: Judge
+    at_end: bool = False
+
+
 def draw(rng: np.random.Generator, options) -> str:
     return str(options[int(rng.integers(len(options)))])
 
 
-def matching(rng: np.random.Generator, state: PrivilegedState) -> tuple[str, str, Judge]:
-    """(command, the object it is about, judge): the sim's put_in_bowl task, said by colour-matching."""
+def matching(rng: np.random.Generator, state: PrivilegedState, phrasings: PhrasingSplit) -> Said:
+    """The sim's put_in_bowl task, said by colour-matching."""
     obj = state.task.object
     color = state.objects[obj].color
     bowl = next(name for name, item in state.objects.items() if item.kind == "bowl" and item.color == color)
     task = replace(state.task, kind="put_in_bowl", target=bowl, direction=None)
-    return draw(rng, MATCHING).format(object=obj), obj, lambda now: is_success(replace(now, task=task))
+    return Said(draw(rng, MATCHING).format(object=obj), obj, lambda now: is_success(replace(now, task=task)))
 
 
-def relations(rng: np.random.Generator, state: PrivilegedState) -> tuple[str, str, Judge]:
+def relations(rng: np.random.Generator, state: PrivilegedState, phrasings: PhrasingSplit) -> Said:
     """A relation whose answer is clear in this scene (tried in random order), and its block lifted."""
     blocks = [name for name, item in state.objects.items() if item.kind == "block"]
     bowls = [name for name, item in state.objects.items() if item.kind == "bowl"]
@@ -76,7 +100,7 @@ def relations(rng: np.random.Generator, state: PrivilegedState) -> tuple[str, st
         ranked = sorted(blocks, key=score.get)
         if score[ranked[1]] - score[ranked[0]] >= CLEAR:
             named = ranked[0]
-            return template.format(bowl=bowl), named, lambda now, named=named: lifted(now.objects[named])
+            return Said(template.format(bowl=bowl), named, lambda now, named=named: lifted(now.objects[named]))
     raise ValueError("no relation has a clear answer in this scene")
 
 
@@ -90,7 +114,7 @@ def symbol_phrase(rng: np.random.Generator, symbol: str) -> str:
     return draw(rng, options)
 
 
-def symbols(rng: np.random.Generator, state: PrivilegedState) -> tuple[str, str, Judge]:
+def symbols(rng: np.random.Generator, state: PrivilegedState, phrasings: PhrasingSplit) -> Said:
     """The sim's task object moved to one of the markers."""
     obj = state.task.object
     markers = sorted(name for name, item in state.objects.items() if item.kind == "marker")
@@ -103,15 +127,40 @@ def symbols(rng: np.random.Generator, state: PrivilegedState) -> tuple[str, str,
         item = now.objects[obj]
         return planar_distance(item, now.objects[marker]) <= MARKER_REACH and resting(item) and released(now)
 
-    return command, obj, judge
+    return Said(command, obj, judge)
 
 
-def other_language(rng: np.random.Generator, state: PrivilegedState) -> tuple[str, str, Judge]:
+def other_language(rng: np.random.Generator, state: PrivilegedState, phrasings: PhrasingSplit) -> Said:
     """The sim's task said in Spanish, French or German."""
     task = state.task
     command = languages.command(rng, str(rng.choice(languages.LANGUAGES)), task.kind, task.object, task.target,
                                 task.direction)  # fmt: skip
-    return command, task.object, is_success
+    return Said(command, task.object, is_success)
 
 
-CONCEPT_COMMANDS = {"matching": matching, "relations": relations, "symbols": symbols, "languages": other_language}
+def impossible(rng: np.random.Generator, state: PrivilegedState, phrasings: PhrasingSplit) -> Said:
+    """A command that cannot be done here, worded as the robot data words commands; done when, at the end, the
+    arm has lifted nothing and moved nothing more than MOVED."""
+    blocks = {item.color for item in state.objects.values() if item.kind == "block"}
+    bowls = sorted(name for name, item in state.objects.items() if item.kind == "bowl")
+    absent = [color for color in BLOCK_COLORS if color not in blocks]
+    form = draw(rng, ["absent", "never_drawn", "nonsense"])
+    if form == "nonsense":
+        command = draw(rng, NONSENSE)
+    else:
+        color = draw(rng, absent if form == "absent" else NEVER_DRAWN)
+        kind = draw(rng, ["pick_up", "put_in_bowl", "push"])
+        task = TaskState(kind, "", f"{color} block", target=str(rng.choice(bowls)) if kind == "put_in_bowl" else None,
+                         direction=draw(rng, ["left", "right"]) if kind == "push" else None)  # fmt: skip
+        command = phrase(rng, task, phrasings)
+    start = {name: np.asarray(item.position) for name, item in state.objects.items()}
+
+    def still(now: PrivilegedState) -> bool:
+        return all(not lifted(item) and float(np.linalg.norm(np.asarray(item.position[:2]) - start[name][:2])) <= MOVED
+                   for name, item in now.objects.items())  # fmt: skip
+
+    return Said(command, "", still, at_end=True)
+
+
+CONCEPT_COMMANDS = {"matching": matching, "relations": relations, "symbols": symbols, "languages": other_language,
+                    "impossible": impossible}  # fmt: skip

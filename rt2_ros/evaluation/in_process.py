@@ -27,23 +27,27 @@ TASK_ORDER = ("pick_up", "move_near", "put_in_bowl", "push")
 def kinds_for(category: Category, count: int) -> list[str]:
     """The task kinds of `count` episodes: cycling through those the category's variation draws."""
     allowed = [kind for kind in TASK_ORDER if kind in load_variations()[category.variation].task_kinds]
-    if category.retarget or category.concept == "relations":  # commands that name the block to pick up
+    if category.retarget or category.concept in ("relations", "impossible"):  # the command says what to do
         allowed = ["pick_up"]
     return [allowed[index % len(allowed)] for index in range(count)]
 
 
 class PolicyActor:
-    """run_episode's actor: the policy on the frame, the command (said at the first step) and the arm's state."""
+    """run_episode's actor: the policy on the frame, the command (said at the first step) and the arm's state.
+    A step less sure than `min_confidence` is not acted on (the arm holds), as policy_node does."""
 
-    def __init__(self, policy: Policy, command: EpisodeCommand) -> None:
-        self.policy, self.command = policy, command
+    def __init__(self, policy: Policy, command: EpisodeCommand, min_confidence: float = 0.0) -> None:
+        self.policy, self.command, self.min_confidence = policy, command, min_confidence
 
     def __call__(self, image: np.ndarray, state: PrivilegedState) -> Action:
         if state.step == 0:
             self.policy.reset()
             self.command.say(state)
         proprio = Proprio(np.asarray(state.ee_position), np.asarray(state.ee_quaternion), state.gripper)
-        return self.policy.act(Observation(image, self.command.instruction, state.stamp, None, proprio)).action
+        step = self.policy.act(Observation(image, self.command.instruction, state.stamp, None, proprio))
+        if step.confidence is not None and step.confidence < self.min_confidence:
+            return Action(np.zeros(3), np.zeros(3), state.gripper, False)  # hold: the gate's watchdog would
+        return step.action
 
 
 def evaluate_in_process(
@@ -55,6 +59,7 @@ def evaluate_in_process(
     timeout: float = 30.0,
     image_size: int = 224,
     on_episode: Callable[[EpisodeResult], None] | None = None,
+    min_confidence: float = 0.0,
 ) -> list[EpisodeResult]:
     """`episodes` per category, task kinds cycling; the same seed gives the same scenes and wordings."""
     results = []
@@ -63,12 +68,14 @@ def evaluate_in_process(
         world = SimWorld(seed=seed, image_size=(image_size, image_size), variation=variation)
         follower = DeltaFollower(world, 1.0 / control_rate)
         command = EpisodeCommand(category, np.random.default_rng(seed), load_phrasings()[category.phrasings])
-        actor = PolicyActor(policy, command)
+        actor = PolicyActor(policy, command, min_confidence)
         for kind in kinds_for(category, episodes):
             episode = run_episode(world, actor, follower, TaskSpec(kind), max_steps=round(timeout * control_rate),
                                   render=True, done=command.done)  # fmt: skip
-            wrong = command.took_the_suggested_object(world.privileged_state())
-            result = EpisodeResult(category.name, kind, command.instruction, episode.success, episode.sim_time,
+            final = world.privileged_state()
+            wrong = command.took_the_suggested_object(final)
+            success = command.succeeded(final, episode.success)
+            result = EpisodeResult(category.name, kind, command.instruction, success, episode.sim_time,
                                    episode.steps, wrong)  # fmt: skip
             results.append(result)
             if on_episode is not None:

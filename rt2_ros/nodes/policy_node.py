@@ -30,7 +30,7 @@ from std_msgs.msg import Header, String
 
 from rt2_ros.msg import ActionTokens, EndEffectorDelta, PolicyAttention
 from rt2_ros.policy.base import PolicyStep
-from rt2_ros.policy.episode import EpisodeRunner, RunnerConfig, State
+from rt2_ros.policy.episode import EpisodeRunner, RunnerConfig, State, Uncertain
 from rt2_ros.policy.factory import BACKENDS, PolicyConfig, make_policy
 from rt2_ros.policy.hf.configuration_hf import DECODING_MODES
 from rt2_ros.policy.pacing import PacedWorker
@@ -85,6 +85,38 @@ PARAMETERS = (
     ParameterSpec("server_timeout", 2.0, "s per request to the policy server (remote).", 0.01, 60.0, read_only=True),
     ParameterSpec(
         "tiny_runtime", "auto", "tiny: onnx (ONNX Runtime), torch, or auto.", choices=RUNTIMES, read_only=True
+    ),
+    ParameterSpec(
+        "min_brightness",
+        20.0,
+        "Mean grey level below which a frame is too dark to act on; 0 = off.",
+        0.0,
+        255.0,
+        read_only=True,
+    ),
+    ParameterSpec(
+        "max_saturated",
+        0.5,
+        "Share of clipped-white pixels above which a frame is not acted on; 1 = off.",
+        0.0,
+        1.0,
+        read_only=True,
+    ),
+    ParameterSpec(
+        "min_contrast",
+        6.0,
+        "Grey-level std below which nothing is in view (not acted on); 0 = off.",
+        0.0,
+        128.0,
+        read_only=True,
+    ),
+    ParameterSpec(
+        "min_confidence",
+        0.0,
+        "A step the backend is less sure of than this is not acted on; 0 = off.",
+        0.0,
+        1.0,
+        read_only=True,
     ),
 )
 
@@ -178,10 +210,18 @@ class PolicyNode(Node):
             self.runner.skip_frame()
             self.fail(State.BAD_IMAGE, f"image rejected: {error}")
             return True
+        problem = self.runner.image_problem(pixels)
+        if problem is not None:  # a view the policy cannot trust: not acted on, the next frame is tried
+            self.runner.skip_frame()
+            self.set_status(*problem)
+            return True
         image_age_ms = (self.get_clock().now().nanoseconds * 1e-9 - self.runner.frame.stamp) * 1e3
         started = time.perf_counter()
         try:
             step = self.runner.act(pixels)
+        except Uncertain as reason:  # the model is unsure: nothing published, the gate's watchdog holds
+            self.set_status(State.UNCERTAIN, str(reason))
+            return True
         except Exception as error:  # any backend failure: report it, publish nothing, keep running
             self.fail(State.ERROR, f"policy step failed: {type(error).__name__}: {error}")
             return True

@@ -38,6 +38,9 @@ class PolicyStep:
     # distributions over the cells of its feature map (the tiny VLA: object and target). None elsewhere.
     token_probabilities: list[float] | None = None
     pointers: np.ndarray | None = None
+    # How sure the backend is of this step, 0..1 (backends that can say; None elsewhere): policy_node does not act
+    # below its min_confidence.
+    confidence: float | None = None
 
 
 class Policy(ABC):

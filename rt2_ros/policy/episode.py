@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from rt2_ros.policy.base import Observation, Policy, PolicyStep, Proprio
+from rt2_ros.policy.image_checks import ImageLimits, image_problem
 from rt2_ros.policy.instructions import validate_instruction
 
 
@@ -32,8 +33,16 @@ class State(str, Enum):
     NO_PROPRIO = "no_proprio"  # the backend reads the arm's pose and gripper, and one has not arrived yet
     BAD_IMAGE = "bad_image"  # the freshest frame could not be converted
     ERROR = "error"  # the policy raised; nothing published for that step
+    DARK_IMAGE = "dark_image"  # the frame is too dark to act on (a covered lens, no light)
+    SATURATED_IMAGE = "saturated_image"  # too much of the frame is clipped white (a light into the lens)
+    BLANK_IMAGE = "blank_image"  # nothing in view (too little contrast: the camera points elsewhere)
+    UNCERTAIN = "uncertain"  # the backend's confidence is below min_confidence: nothing published
     ACTING = "acting"  # an action was published
     DONE = "done"  # the episode ended (terminate or max_episode_steps); idle until the next command
+
+
+class Uncertain(Exception):
+    """The step's confidence is below min_confidence: computed, not acted on."""
 
 
 @dataclass
@@ -41,8 +50,15 @@ class RunnerConfig:
     max_image_age: float = 0.5  # s between a frame's capture stamp and the moment it is acted on
     max_episode_steps: int = 0  # actions per episode; 0 = unlimited (until terminate or a new command)
     max_frozen_time: float = 0.0  # s the pixels may stay identical across new stamps; 0 = not checked
+    min_brightness: float = 20.0  # image checks (image_checks.py); 0, 1 and 0 turn them off
+    max_saturated: float = 0.5
+    min_contrast: float = 6.0
+    min_confidence: float = 0.0  # a step whose confidence (backends that report one) is below this is not acted on
 
     def __post_init__(self) -> None:
+        ImageLimits(self.min_brightness, self.max_saturated, self.min_contrast)  # ValueError naming a bad one
+        if not 0 <= self.min_confidence <= 1:
+            raise ValueError(f"min_confidence {self.min_confidence}; expected 0..1 (0 = not checked)")
         if not self.max_image_age > 0:
             raise ValueError(f"max_image_age {self.max_image_age}; expected > 0 s")
         if self.max_episode_steps < 0:
@@ -114,6 +130,12 @@ class EpisodeRunner:
             return State.NO_PROPRIO, "the backend waits for /rt2/ee_pose and the gripper joint in /joint_states"
         return None
 
+    def image_problem(self, image: Any) -> tuple[State, str] | None:
+        """Why the converted frame (H, W, 3) uint8 is not acted on (dark, blinded, blank), or None."""
+        config = self.config
+        problem = image_problem(image, ImageLimits(config.min_brightness, config.max_saturated, config.min_contrast))
+        return None if problem is None else (State(problem[0]), problem[1])
+
     def ended(self) -> tuple[State, str]:
         return State.DONE, f"episode {self.episode} ended ({self.done_reason}); waiting for a new command"
 
@@ -136,6 +158,11 @@ class EpisodeRunner:
         step = self.policy.act(observation)
         if not step.action.is_finite():
             raise ValueError(f"the policy returned a non-finite action {step.action.to_vector().tolist()}")
+        if step.confidence is not None and step.confidence < self.config.min_confidence:
+            raise Uncertain(
+                f"confidence {step.confidence:.2f} < min_confidence {self.config.min_confidence}: "
+                "not acting on a command the model is unsure of (is what it names on the table?)"
+            )
         self.steps += 1
         if step.action.terminate:
             self.done_reason = "the policy set terminate"

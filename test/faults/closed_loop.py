@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from itertools import cycle
 
+import numpy as np
+
 SIM_CAMERA = "/sim/camera/image_raw"
 RAW_POSE = "/test/ee_pose_raw"
 STARTUP_TIMEOUT = 90.0  # s for the graph to come up on a loaded 2-core machine
@@ -54,10 +56,26 @@ def malformed_images() -> list:
     ]
 
 
+DEGRADED = ("covered", "blinded", "knocked")
+SENSOR_NOISE = 2.0  # grey levels: what a real sensor adds even in the dark
+
+
+def degraded(frame, mode: str, rng):
+    """The frame a camera gives when its lens is covered (dark, still noisy), a light shines into it (most
+    pixels clipped white), or it was knocked off its mount (a featureless wall or floor fills the view)."""
+    from rt2_ros.ros.image_conversion import image_to_rgb, rgb_to_image
+
+    pixels = image_to_rgb(frame).astype(np.float32)
+    level = {"covered": 6.0, "knocked": 110.0}.get(mode)  # blinded: the scene washed out to white
+    pixels = np.full_like(pixels, level) if level is not None else np.minimum(pixels * 4.0 + 120.0, 255.0)
+    noisy = np.clip(pixels + rng.normal(0.0, SENSOR_NOISE, pixels.shape), 0, 255).astype(np.uint8)
+    return rgb_to_image(noisy, frame.header)
+
+
 class CameraRelay:
     """sim_node's frames to /camera/image_raw, or a camera fault: `mode` is one of MODES."""
 
-    MODES = ("relay", "stop", "repeat", "frozen", "malformed")
+    MODES = ("relay", "stop", "repeat", "frozen", "malformed", "covered", "blinded", "knocked")
 
     def __init__(self, node) -> None:
         from sensor_msgs.msg import Image
@@ -69,6 +87,7 @@ class CameraRelay:
         self.restored_stamp: float | None = None  # stamp of the first frame relayed after `restore()`
         self._restoring = False
         self._malformed = cycle(malformed_images())
+        self._rng = np.random.default_rng(0)
         self._publisher = node.create_publisher(Image, "/camera/image_raw", SENSOR_DATA)  # as a camera driver
         node.create_subscription(Image, SIM_CAMERA, self._on_frame, SENSOR_DATA)
 
@@ -88,6 +107,8 @@ class CameraRelay:
             return
         elif mode == "repeat":  # the same message, the same stamp, forever
             out = self.last
+        elif mode in DEGRADED:  # the sim's frame as a degraded camera would see it, with its stamp
+            out = degraded(frame, mode, self._rng)
         else:  # frozen: identical pixels, a new stamp; malformed: a broken message, a new stamp
             out = copy.copy(self.last) if mode == "frozen" else next(self._malformed)
             out.header = frame.header

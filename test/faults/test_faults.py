@@ -200,6 +200,20 @@ def test_malformed_images(loop):
     )
 
 
+@pytest.mark.parametrize(
+    ("mode", "state", "fault"),
+    [
+        ("covered", "dark_image", "lens covered (dark, still noisy)"),
+        ("blinded", "saturated_image", "light into the lens (most pixels clipped)"),
+        ("knocked", "blank_image", "camera knocked off: a featureless wall fills the view"),
+    ],
+)
+def test_a_camera_it_cannot_trust(loop, mode, state, fault):
+    held, _ = camera_fault(loop, mode, state)
+    record_result(fault, f"policy_node refused the frames ({state}); watchdog hold; resumed on the restored view",
+                  held.hold, held.still)  # fmt: skip
+
+
 def test_empty_and_huge_commands_are_ignored(loop):
     from std_msgs.msg import String
 

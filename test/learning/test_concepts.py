@@ -13,7 +13,7 @@ from rt2_ros.data.phrasing import load_phrasings
 from rt2_ros.data.scenes import build_scene_cache
 from rt2_ros.data.vqa import CONCEPTS, all_question_texts, ask
 from rt2_ros.evaluation.categories import load_categories
-from rt2_ros.evaluation.concepts import MARKER_REACH, matching, relations, symbols
+from rt2_ros.evaluation.concepts import MARKER_REACH, MOVED, impossible, matching, relations, symbols
 from rt2_ros.policy.tiny.configuration_tiny import TinyVLAConfig
 from rt2_ros.policy.tiny.processing_tiny import answer_tokens
 from rt2_ros.sim.privileged import ObjectState, PrivilegedState, TaskState
@@ -21,6 +21,7 @@ from rt2_ros.sim.scene import SHAPES
 from rt2_ros.sim.variation import load_variations
 
 CONFIG = TinyVLAConfig()
+PHRASINGS = load_phrasings()["training"]
 # Words of the emergent commands that no training wording may use (letters and digits are single characters
 # and appear as articles; the markers never appear in robot scenes at all).
 CONCEPT_WORDS = {"same", "match", "matches", "matching", "colour", "closest", "nearest", "leftmost", "rightmost",
@@ -54,7 +55,7 @@ def test_no_robot_scene_shows_a_marker_or_puts_a_block_in_its_own_colour():
         assert not training.pair_allowed(color, color)
     categories = load_categories()
     assert [name for name, category in categories.items() if category.concept] == [
-        "matching", "relations", "symbols", "languages",
+        "matching", "relations", "symbols", "languages", "impossible",
     ]  # fmt: skip
 
 
@@ -129,7 +130,8 @@ SCENE = {
 
 def test_the_matching_command_is_done_when_the_block_rests_in_its_own_colours_bowl():
     start = state(SCENE, TaskState("put_in_bowl", "", "red block", target="white bowl"))
-    command, named, judge = matching(np.random.default_rng(0), start)
+    said = matching(np.random.default_rng(0), start, PHRASINGS)
+    command, named, judge = said.command, said.named, said.done
     assert named == "red block" and "red block" in command and "white" not in command
     in_white = state({**SCENE, "red block": ("block", "red", [0.55, 0.20, 0.025])}, start.task)
     in_red = state({**SCENE, "red block": ("block", "red", [0.35, -0.20, 0.025])}, start.task)
@@ -139,7 +141,8 @@ def test_the_matching_command_is_done_when_the_block_rests_in_its_own_colours_bo
 def test_a_relation_names_the_block_that_answers_it():
     start = state(SCENE, TaskState("pick_up", "", "blue block"))
     for seed in range(20):
-        command, named, judge = relations(np.random.default_rng(seed), start)
+        said = relations(np.random.default_rng(seed), start, PHRASINGS)
+        command, named, judge = said.command, said.named, said.done
         expected = {"leftmost": "red block", "to the left": "red block", "rightmost": "blue block",
                     "to the right": "blue block", "red bowl": "blue block", "white bowl": "red block",
                     "between": "green block"}  # fmt: skip
@@ -151,7 +154,8 @@ def test_a_relation_names_the_block_that_answers_it():
 
 def test_a_symbol_command_is_done_with_the_block_at_that_marker():
     start = state(SCENE, TaskState("move_near", "", "red block", target="green block"))
-    command, named, judge = symbols(np.random.default_rng(0), start)
+    said = symbols(np.random.default_rng(0), start, PHRASINGS)
+    command, named, judge = said.command, said.named, said.done
     assert named == "red block" and command.endswith(("H", "letter H"))
     there = [0.60 + MARKER_REACH * 0.8, -0.05, 0.02]
     assert judge(state({**SCENE, "red block": ("block", "red", there)}, start.task))
@@ -159,3 +163,19 @@ def test_a_symbol_command_is_done_with_the_block_at_that_marker():
     held = state({**SCENE, "red block": ("block", "red", there)}, replace(start.task), gripper=1.0)
     held.ee_position = there
     assert not judge(held)  # still in the fingers
+
+
+def test_an_impossible_command_names_nothing_here_and_is_done_when_nothing_moved():
+    start = state(SCENE, TaskState("pick_up", "", "blue block"))
+    present = {"red", "blue", "green"}
+    for seed in range(30):
+        said = impossible(np.random.default_rng(seed), start, PHRASINGS)
+        assert said.at_end and said.named == ""
+        named_colours = words(said.command) & {"red", "blue", "green", "yellow", "purple", "orange", "pink", "brown",
+                                               "grey", "cyan", "magenta"}  # fmt: skip
+        assert not named_colours & present, said.command  # what it names is not on the table
+        assert said.done(start)
+        nudged = state({**SCENE, "red block": ("block", "red", [0.40, 0.10 + MOVED * 0.5, 0.02])}, start.task)
+        pushed = state({**SCENE, "red block": ("block", "red", [0.40, 0.10 + MOVED * 2, 0.02])}, start.task)
+        up = state({**SCENE, "green block": ("block", "green", [0.45, 0.0, 0.1])}, start.task)
+        assert said.done(nudged) and not said.done(pushed) and not said.done(up)

@@ -94,7 +94,8 @@ class TinyPolicy(Policy):
     def act(self, observation: Observation) -> PolicyStep:
         tokens, chances, pointers = self.run(self.preprocess(observation))
         tokens = [int(token) for token in tokens]
-        return PolicyStep(tokens, self.decode(tokens), [float(chance) for chance in chances], pointers)
+        chances = [float(chance) for chance in chances]
+        return PolicyStep(tokens, self.decode(tokens), chances, pointers, pointer_confidence(pointers[0]))
 
     @torch.no_grad()
     def answer(self, image: np.ndarray, question: str, proprio: Proprio) -> str:
@@ -107,3 +108,10 @@ class TinyPolicy(Policy):
                 break
             words.append(self.config.token_text(token))
         return " ".join(words)
+
+
+def pointer_confidence(pointer: np.ndarray) -> float:
+    """How sure the model is of what the command is about: the mass of its object pointer, a (G, G) distribution
+    over cells, within one cell of its peak (near 1 when it points at one thing, low when spread or split)."""
+    row, column = np.unravel_index(int(np.argmax(pointer)), pointer.shape)
+    return float(pointer[max(0, row - 1) : row + 2, max(0, column - 1) : column + 2].sum())
