@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from analysis import LIMITS, first_hold, moves, of_kind, standstill, unsafe
+from analysis import LIMITS, first_hold, is_hold, moves, of_kind, standstill, unsafe
 from closed_loop import STARTUP_TIMEOUT, record_result, wait_for
 
 from rt2_ros.processes import NodeProcess
@@ -232,4 +232,105 @@ def test_remote_policy_server_on_the_other_host(hosts):
         f"{first['t'] - restart:.2f} s after the restart",
         hold - killed,
         still - killed,
+    )
+
+
+# Lossy and slow links, on both ends of the veth pair: what a GPU host over Wi-Fi gives. Random loss with
+# nftables (numgen), a slow link with tc's token bucket (its queue delays what it does not drop), delay, jitter,
+# reordering and duplication with tc netem where the kernel has it (sch_netem; the machines here lack it: those
+# settings skip with the reason).
+LINKS = {
+    "loss 1 %": ("nft", "1"),
+    "loss 5 %": ("nft", "5"),
+    "loss 20 %": ("nft", "20"),
+    "slow link, 1 Mbit/s (queueing delay)": ("tbf", "rate 1mbit burst 16kbit latency 300ms"),
+    "delay 50 ± 20 ms, 25 % reordered": ("netem", "delay 50ms 20ms reorder 25% 50%"),
+    "delay 200 ms": ("netem", "delay 200ms"),
+    "10 % duplicated": ("netem", "duplicate 10%"),
+}
+LINK_WINDOW = 6.0  # s of control watched under each setting
+ENDS = ((GPU, GPU_LINK), (ROBOT, ROBOT_LINK))
+
+
+def run_in(namespace: str, *command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["ip", "netns", "exec", namespace, *command], capture_output=True, text=True, timeout=10)
+
+
+def impairment_unavailable(tool: str) -> str:
+    """Why `tool` cannot impair the link here ('' when it can)."""
+    if tool == "nft" and shutil.which("nft") is None:
+        return "needs nftables (nft) for random loss (.ci/run installs it as root)"
+    if tool in ("tbf", "netem") and shutil.which("tc") is None:
+        return "needs iproute2's tc"
+    if tool == "netem":
+        probe = run_in(GPU, "tc", "qdisc", "add", "dev", GPU_LINK, "root", "netem", "delay", "1ms")
+        run_in(GPU, "tc", "qdisc", "del", "dev", GPU_LINK, "root")
+        if probe.returncode:
+            return f"tc netem is not available in this kernel ({probe.stderr.strip()})"
+    return ""
+
+
+def impair(tool: str, arguments: str) -> None:
+    for namespace, link in ENDS:
+        if tool == "nft":
+            for command in (["add", "table", "inet", "rt2_link"],
+                            ["add", "chain", "inet", "rt2_link", "out", "{ type filter hook output priority 0; }"],
+                            ["add", "rule", "inet", "rt2_link", "out", "oifname", link, "numgen", "random", "mod",
+                             "100", "<", arguments, "drop"]):  # fmt: skip
+                result = run_in(namespace, "nft", *command)
+                assert result.returncode == 0, result.stderr
+        else:
+            result = run_in(namespace, "tc", "qdisc", "add", "dev", link, "root", tool, *arguments.split())
+            assert result.returncode == 0, result.stderr
+
+
+def repair() -> None:
+    for namespace, link in ENDS:
+        run_in(namespace, "tc", "qdisc", "del", "dev", link, "root")
+        run_in(namespace, "nft", "delete", "table", "inet", "rt2_link")
+
+
+@pytest.fixture
+def policy_across(hosts):
+    """policy_node on "gpu" with its model server on gpu's loopback; the arm on "robot": DDS crosses the link."""
+    server = hosts.server("127.0.0.1", delay=0.0)
+    policy = hosts.start(
+        GPU, "policy_node", {"backend": "remote", "server_url": f"http://127.0.0.1:{PORT}", "control_rate": 5.0}
+    )
+    try:
+        hosts.wait_moving(time.time())
+        yield hosts
+    finally:
+        repair()
+        policy.stop()
+        server.stop()
+
+
+@pytest.mark.parametrize("name", LINKS)
+def test_a_lossy_or_slow_link_lets_nothing_unsafe_through(policy_across, name):
+    hosts = policy_across
+    tool, arguments = LINKS[name]
+    reason = impairment_unavailable(tool)
+    if reason:
+        pytest.skip(reason)
+    impair(tool, arguments)
+    start = time.time()
+    time.sleep(LINK_WINDOW)
+    events = hosts.events()
+    repair()
+    assert not unsafe(events, start), unsafe(events, start)  # finite, in the limits, fresh when forwarded
+    arrived = moves(events, start)
+    ages = [event["t"] - event["stamp"] for event in arrived]
+    assert all(age <= LIMITS.max_action_age + LOAD_MARGIN for age in ages), max(ages)
+    safety = of_kind(events, "safety", start)
+    rejected = safety[-1]["rejected"] - safety[0]["rejected"] if safety else 0
+    holds = sum(map(is_hold, of_kind(events, "safe_action", start)))
+    restored = time.time()
+    assert wait_for(lambda: hosts.moving(restored, count=1), 30, period=0.2), hosts.logs()
+    record_result(
+        f"link {name} (policy_node on the other host)",
+        f"{len(arrived) / LINK_WINDOW:.1f} actions/s reached the arm (5 sent), age "
+        f"{min(ages, default=0):.2f}-{max(ages, default=0):.2f} s; {rejected} rejected by the gate, {holds} holds",
+        None,
+        None,
     )
