@@ -306,9 +306,27 @@ def policy_across(hosts):
         server.stop()
 
 
-@pytest.mark.parametrize("name", LINKS)
-def test_a_lossy_or_slow_link_lets_nothing_unsafe_through(policy_across, name):
-    hosts = policy_across
+@pytest.fixture
+def policy_over_http(hosts):
+    """policy_node on "robot" with the remote backend; its model server on "gpu": HTTP crosses the link."""
+    server = hosts.server(GPU_ADDRESS, delay=0.0)
+    policy = hosts.start(
+        ROBOT,
+        "policy_node",
+        {"backend": "remote", "server_url": f"http://{GPU_ADDRESS}:{PORT}", "control_rate": 5.0, "server_timeout": 0.5},
+    )
+    try:
+        hosts.wait_moving(time.time())
+        yield hosts
+    finally:
+        repair()
+        policy.stop()
+        server.stop()
+
+
+def watch_link(hosts: Hosts, name: str) -> str:
+    """Impair the link as LINKS[name] says for LINK_WINDOW s; check nothing unsafe arrived and control resumes
+    once repaired; what reached the arm, in words."""
     tool, arguments = LINKS[name]
     reason = impairment_unavailable(tool)
     if reason:
@@ -327,10 +345,17 @@ def test_a_lossy_or_slow_link_lets_nothing_unsafe_through(policy_across, name):
     holds = sum(map(is_hold, of_kind(events, "safe_action", start)))
     restored = time.time()
     assert wait_for(lambda: hosts.moving(restored, count=1), 30, period=0.2), hosts.logs()
-    record_result(
-        f"link {name} (policy_node on the other host)",
-        f"{len(arrived) / LINK_WINDOW:.1f} actions/s reached the arm (5 sent), age "
-        f"{min(ages, default=0):.2f}-{max(ages, default=0):.2f} s; {rejected} rejected by the gate, {holds} holds",
-        None,
-        None,
-    )
+    return (f"{len(arrived) / LINK_WINDOW:.1f} actions/s reached the arm (5 sent), age {min(ages, default=0):.2f}-"
+            f"{max(ages, default=0):.2f} s; {rejected} rejected by the gate, {holds} holds")  # fmt: skip
+
+
+@pytest.mark.parametrize("name", LINKS)
+def test_a_lossy_or_slow_link_lets_nothing_unsafe_through(policy_across, name):
+    record_result(f"link {name}, DDS across (policy_node on the other host)", watch_link(policy_across, name),
+                  None, None)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["loss 5 %", "loss 20 %", "slow link, 1 Mbit/s (queueing delay)"])
+def test_a_lossy_or_slow_link_to_the_remote_policy_server(policy_over_http, name):
+    record_result(f"link {name}, HTTP across (the remote policy server on the other host)",
+                  watch_link(policy_over_http, name), None, None)  # fmt: skip
