@@ -5,7 +5,10 @@ repairs the fault and checks that control resumes only on fresh actions. See con
 
 import itertools
 import math
+import os
 import re
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 
@@ -348,5 +351,37 @@ def test_second_publisher_on_safe_action(loop):
         "second publisher on /rt2/safe_action",
         "arm_controller_node named /remap_mistake in its log, held and refused every safe action until it left",
         detected - fault,
+        held.still,
+    )
+
+
+@pytest.fixture
+def starved_cpu():
+    """A busy loop on each core and a process holding 2 GB (touched): a robot computer busy with something else."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    hogs.append(subprocess.Popen([sys.executable, "-c", "import time; b = bytearray(2 << 30); time.sleep(600)"]))
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
+def test_a_starved_cpu_still_holds_the_arm_in_time(loop, starved_cpu):
+    time.sleep(1.0)
+    start = time.time()
+    time.sleep(4.0)
+    rate = len(moves(loop.events(), start)) / 4.0
+    fault = time.time()
+    loop.probe.camera.mode = "stop"
+    held = watch_until_held(loop, fault)  # the gate's watchdog within its bound, though every core is busy
+    restore = time.time()
+    loop.probe.camera.restore()
+    resumes(loop, restore)
+    record_result(
+        "CPU hog on every core and 2 GB held; then the camera stops",
+        f"control went on at {rate:.1f} actions/s (5 asked); watchdog hold after the camera stopped",
+        held.hold,
         held.still,
     )
