@@ -160,6 +160,13 @@ def declare_arguments() -> list[DeclareLaunchArgument]:
             description="overlay_node parameters file.",
         ),
         DeclareLaunchArgument(
+            "max_frozen_time",
+            default_value="auto",
+            description="policy_node's max_frozen_time (s of identical pixels across new stamps before frames are "
+            "refused): auto = 1.0 with a real arm (hardware:=external; a real sensor's noise changes every frame), "
+            "0 (off) for mock and gz; a number sets it.",
+        ),
+        DeclareLaunchArgument(
             "console",
             default_value="false",
             choices=["true", "false"],
@@ -291,6 +298,11 @@ def launch_setup(context: LaunchContext) -> list[Node]:
         )
         if value(argument)
     }
+    frozen = value("max_frozen_time")
+    # A real camera's noise changes every frame, so identical pixels mean a stuck driver: check it on real arms.
+    policy_overrides["max_frozen_time"] = (
+        (1.0 if hardware == "external" else 0.0) if frozen == "auto" else float(frozen)
+    )
     arm_controller_parameters = [value("arm_controller_config"), {"backend": backend, "gripper_interface": gripper}]
     if backend == "moveit_py":
         # MoveItPy reads the node's --params-file arguments: that is how it gets the MoveIt parameters.

@@ -68,6 +68,8 @@ def generate_launch_description() -> LaunchDescription:
             "device": LaunchConfiguration("device"),
             "overlay": LaunchConfiguration("overlay"),
             "console": LaunchConfiguration("console"),
+            # MuJoCo's renders are noiseless: a still arm gives identical frames (sim_node's camera_noise adds noise).
+            "max_frozen_time": "0.0",
         }.items(),
     )
     return LaunchDescription([*arguments, simulator, pipeline])
