@@ -332,26 +332,17 @@ def launch_setup(context: LaunchContext) -> list[Node]:
             output="screen",
         ),
     ]
-    if value("overlay") == "true":
-        actions.append(
-            Node(
-                package=PACKAGE,
-                executable="overlay_node",
-                parameters=[value("overlay_config"), sim_time],
-                remappings=[("/camera/image_raw", value("camera_topic"))],
-                output="screen",
+    for viewer in ("overlay", "console"):  # what people watch: the live view, the operator page
+        if value(viewer) == "true":
+            actions.append(
+                Node(
+                    package=PACKAGE,
+                    executable=f"{viewer}_node",
+                    parameters=[value(f"{viewer}_config"), sim_time],
+                    remappings=[("/camera/image_raw", value("camera_topic"))],
+                    output="screen",
+                )
             )
-        )
-    if value("console") == "true":
-        actions.append(
-            Node(
-                package=PACKAGE,
-                executable="console_node",
-                parameters=[value("console_config"), sim_time],
-                remappings=[("/camera/image_raw", value("camera_topic"))],
-                output="screen",
-            )
-        )
     return actions
 
 

@@ -141,39 +141,31 @@ def hosts(tmp_path_factory):
             subprocess.run(["ip", "netns", "delete", namespace], capture_output=True, timeout=10)
 
 
-def test_policy_on_the_other_host_and_the_link_cut(hosts):
+def test_policy_on_the_other_host_and_the_link_cut(policy_across):
     """policy_node on "gpu" (remote backend, its model server on gpu's own loopback), the arm on "robot"."""
-    server = hosts.server("127.0.0.1", delay=0.0)
-    policy = hosts.start(
-        GPU, "policy_node", {"backend": "remote", "server_url": f"http://127.0.0.1:{PORT}", "control_rate": 5.0}
-    )
-    try:
-        hosts.wait_moving(time.time())
-        cut = time.time()
-        ip("-n", GPU, "link", "set", GPU_LINK, "down")
-        time.sleep(LIMITS.command_timeout + 2.0)
-        events, end = hosts.events(), time.time()
-        hold = first_hold(events, cut)
-        assert hold is not None, f"no hold after the cut\n{hosts.logs()}"
-        hold_event = next(event for event in of_kind(events, "safe_action", cut) if event["t"] == hold)
-        # The bound: command_timeout + 50 ms, by the gate's clock (the hold's stamp is when it was sent).
-        assert hold_event["stamp"] - cut <= LIMITS.command_timeout + 0.05 + LOAD_MARGIN
-        assert not moves(events, cut + 0.1), "a motion arrived after the cut"
-        still = standstill(events, cut, end)
-        assert still is not None, "the arm kept moving"
-        assert not unsafe(events, cut)
+    hosts = policy_across
+    cut = time.time()
+    ip("-n", GPU, "link", "set", GPU_LINK, "down")
+    time.sleep(LIMITS.command_timeout + 2.0)
+    events, end = hosts.events(), time.time()
+    hold = first_hold(events, cut)
+    assert hold is not None, f"no hold after the cut\n{hosts.logs()}"
+    hold_event = next(event for event in of_kind(events, "safe_action", cut) if event["t"] == hold)
+    # The bound: command_timeout + 50 ms, by the gate's clock (the hold's stamp is when it was sent).
+    assert hold_event["stamp"] - cut <= LIMITS.command_timeout + 0.05 + LOAD_MARGIN
+    assert not moves(events, cut + 0.1), "a motion arrived after the cut"
+    still = standstill(events, cut, end)
+    assert still is not None, "the arm kept moving"
+    assert not unsafe(events, cut)
 
-        rejected_before = of_kind(events, "safety")[-1]["rejected"]
-        restore = time.time()
-        ip("-n", GPU, "link", "set", GPU_LINK, "up")
-        assert wait_for(lambda: hosts.moving(restore, count=1), 60, period=0.2), f"no resume\n{hosts.logs()}"
-        events = hosts.events()
-        first = moves(events, restore)[0]
-        assert first["stamp"] > restore, "the arm moved on an action computed before the link came back"
-        late = of_kind(events, "safety")[-1]["rejected"] - rejected_before
-    finally:
-        policy.stop()
-        server.stop()
+    rejected_before = of_kind(events, "safety")[-1]["rejected"]
+    restore = time.time()
+    ip("-n", GPU, "link", "set", GPU_LINK, "up")
+    assert wait_for(lambda: hosts.moving(restore, count=1), 60, period=0.2), f"no resume\n{hosts.logs()}"
+    events = hosts.events()
+    first = moves(events, restore)[0]
+    assert first["stamp"] > restore, "the arm moved on an action computed before the link came back"
+    late = of_kind(events, "safety")[-1]["rejected"] - rejected_before
     record_result(
         "link between the hosts cut (policy_node on the other host), restored",
         f"gate's watchdog hold ({hold_event['stamp'] - cut:.3f} s by its own clock); on restore DDS delivered "
