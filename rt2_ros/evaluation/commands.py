@@ -14,6 +14,7 @@ import numpy as np
 from rt2_ros.data.phrasing import PhrasingSplit, phrase
 from rt2_ros.evaluation.categories import Category
 from rt2_ros.evaluation.concepts import CONCEPT_COMMANDS, Said
+from rt2_ros.evaluation.results import EpisodeResult
 from rt2_ros.sim.privileged import PrivilegedState
 from rt2_ros.sim.tasks import lifted
 
@@ -48,6 +49,13 @@ class EpisodeCommand:
         if self.said is not None:
             return not self.said.at_end and self.said.done(state)
         return lifted(state.objects[self.named]) if self.category.retarget else state.success
+
+    def result(
+        self, kind: str, final: PrivilegedState, done_during: bool, seconds: float, actions: int
+    ) -> EpisodeResult:
+        """The episode's record, from its last state (the verdict, and whether the suggested object was taken)."""
+        return EpisodeResult(self.category.name, kind, self.instruction, self.succeeded(final, done_during), seconds,
+                             actions, self.took_the_suggested_object(final))  # fmt: skip
 
     def succeeded(self, state: PrivilegedState, done_during: bool) -> bool:
         """The episode's verdict from its last state: what was done during it, or, for a command judged by what

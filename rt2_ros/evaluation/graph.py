@@ -46,11 +46,8 @@ def evaluate_graph(
                 for kind in kinds_for(category, episodes):
                     number += 1
                     outcome = client.episode(kind, timeout, alive, writer, number, category.variation, command)
-                    final = client.latest_state()
-                    wrong = command.took_the_suggested_object(final)
-                    success = command.succeeded(final, outcome.success)
-                    result = EpisodeResult(category.name, kind, outcome.instruction, success, outcome.seconds,
-                                           outcome.actions, wrong)  # fmt: skip
+                    result = command.result(kind, client.latest_state(), outcome.success, outcome.seconds,
+                                            outcome.actions)  # fmt: skip
                     results.append(result)
                     if on_episode is not None:
                         on_episode(result)

@@ -72,11 +72,7 @@ def evaluate_in_process(
         for kind in kinds_for(category, episodes):
             episode = run_episode(world, actor, follower, TaskSpec(kind), max_steps=round(timeout * control_rate),
                                   render=True, done=command.done)  # fmt: skip
-            final = world.privileged_state()
-            wrong = command.took_the_suggested_object(final)
-            success = command.succeeded(final, episode.success)
-            result = EpisodeResult(category.name, kind, command.instruction, success, episode.sim_time,
-                                   episode.steps, wrong)  # fmt: skip
+            result = command.result(kind, world.privileged_state(), episode.success, episode.sim_time, episode.steps)
             results.append(result)
             if on_episode is not None:
                 on_episode(result)

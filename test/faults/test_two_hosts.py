@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -282,13 +283,13 @@ def repair() -> None:
         run_in(namespace, "nft", "delete", "table", "inet", "rt2_link")
 
 
-@pytest.fixture
-def policy_across(hosts):
-    """policy_node on "gpu" with its model server on gpu's loopback; the arm on "robot": DDS crosses the link."""
-    server = hosts.server("127.0.0.1", delay=0.0)
-    policy = hosts.start(
-        GPU, "policy_node", {"backend": "remote", "server_url": f"http://127.0.0.1:{PORT}", "control_rate": 5.0}
-    )
+@contextmanager
+def moving_policy(hosts: Hosts, namespace: str, server_host: str, url_host: str, **parameters):
+    """The model server on "gpu" at `server_host`, policy_node in `namespace` asking it at `url_host`; yields once
+    the arm moves, and stops both (and any link impairment) afterwards."""
+    server = hosts.server(server_host, delay=0.0)
+    policy = hosts.start(namespace, "policy_node", {"backend": "remote", "server_url": f"http://{url_host}:{PORT}",
+                                                    "control_rate": 5.0, **parameters})  # fmt: skip
     try:
         hosts.wait_moving(time.time())
         yield hosts
@@ -296,24 +297,20 @@ def policy_across(hosts):
         repair()
         policy.stop()
         server.stop()
+
+
+@pytest.fixture
+def policy_across(hosts):
+    """policy_node on "gpu" with its model server on gpu's loopback; the arm on "robot": DDS crosses the link."""
+    with moving_policy(hosts, GPU, "127.0.0.1", "127.0.0.1") as moving:
+        yield moving
 
 
 @pytest.fixture
 def policy_over_http(hosts):
     """policy_node on "robot" with the remote backend; its model server on "gpu": HTTP crosses the link."""
-    server = hosts.server(GPU_ADDRESS, delay=0.0)
-    policy = hosts.start(
-        ROBOT,
-        "policy_node",
-        {"backend": "remote", "server_url": f"http://{GPU_ADDRESS}:{PORT}", "control_rate": 5.0, "server_timeout": 0.5},
-    )
-    try:
-        hosts.wait_moving(time.time())
-        yield hosts
-    finally:
-        repair()
-        policy.stop()
-        server.stop()
+    with moving_policy(hosts, ROBOT, GPU_ADDRESS, GPU_ADDRESS, server_timeout=0.5) as moving:
+        yield moving
 
 
 def watch_link(hosts: Hosts, name: str) -> str:
