@@ -72,9 +72,6 @@ class Stopwatch:
     def __init__(self, device: torch.device) -> None:
         self.totals: dict[str, float] = {}
         self.device = device
-        self.start()
-
-    def start(self) -> None:
         self._last = time.perf_counter()
 
     def lap(self, name: str) -> None:
