@@ -7,6 +7,7 @@ each other, and nothing leaves the machine.
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -16,6 +17,16 @@ from rt2_ros.local_dds import use_loopback
 # pid-derived so two runs side by side differ; 1..100 (see local_dds).
 DOMAIN_ID = use_loopback(1 + os.getpid() % 100)
 os.environ.setdefault("MUJOCO_GL", "egl")
+
+# torch.compile's C++ cache, one per ATEN_CPU_CAPABILITY: inductor reuses a precompiled header built for one
+# capability under another (measured with torch 2.13: a run with `default` after one with `avx512` failed to
+# compile, `'at::vec' has not been declared`; with its own folder it passed).
+os.environ.setdefault(
+    "TORCHINDUCTOR_CACHE_DIR",
+    os.path.join(
+        tempfile.gettempdir(), f"torchinductor_rt2_{os.getuid()}_{os.environ.get('ATEN_CPU_CAPABILITY', 'auto')}"
+    ),
+)
 
 
 # torch's intra-op threads for every test: fixed, so a test's numbers do not depend on the machine's core count
