@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-confidence",
         type=float,
-        default=0.0,
-        help="policy_node's min_confidence: less sure steps are not acted on",
+        default=0.7,
+        help="policy_node's min_confidence: less sure steps are not acted on (default 0.7, as policy_node)",
     )
     parser.add_argument(
         "--confidence-sweep", type=float, nargs="+", metavar="T", help="in process: each min_confidence T; sweep.png"

@@ -112,8 +112,8 @@ PARAMETERS = (
     ),
     ParameterSpec(
         "min_confidence",
-        0.0,
-        "A step the backend is less sure of than this is not acted on; 0 = off.",
+        0.7,
+        "A step the backend is less sure of than this is not acted on; 0 = off (0.7: docs/faults.md's sweep).",
         0.0,
         1.0,
         read_only=True,

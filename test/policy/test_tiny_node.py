@@ -40,7 +40,8 @@ def tiny_checkpoint(tmp_path_factory):
 
 
 def test_tiny_backend_acts_once_the_arms_state_arrives(ros_node, node_process, tiny_checkpoint):
-    process = node_process("policy_node", {"backend": "tiny", "model_path": str(tiny_checkpoint), "control_rate": 20.0})
+    process = node_process("policy_node", {"backend": "tiny", "model_path": str(tiny_checkpoint), "control_rate": 20.0,
+                                            "min_confidence": 0.0})  # fmt: skip
     probe = CameraAndUser(ros_node)
     probe.wait_ready(process)
     probe.command("pick up the red block")
