@@ -1,6 +1,6 @@
 """End-effector pose arithmetic shared by the safety gate, controllers, sim expert and servo.
 
-Conventions (the same as ../shared/INTERFACES.md): positions in metres in the arm's base
+Conventions (the same as docs/interfaces.md): positions in metres in the arm's base
 frame; rotations as roll, pitch, yaw about the base frame's fixed x, y, z axes ('sxyz',
 ROS's convention); quaternions in ROS order [x, y, z, w]. A delta is applied in the base
 frame: p' = p + dp, R' = R(droll, dpitch, dyaw) @ R.

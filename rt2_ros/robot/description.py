@@ -17,7 +17,7 @@ from rt2_ros.resources import resource_path
 URDF_PATH = resource_path("urdf", "rt2_arm.urdf.xacro")
 MODES = ("mujoco", "mock", "gz")
 
-# Names fixed by ../shared/INTERFACES.md and the design of the arm.
+# Names fixed by docs/interfaces.md and the design of the arm.
 ARM_JOINTS = ("joint_1", "joint_2", "joint_3", "joint_4", "joint_5", "joint_6")
 GRIPPER_JOINT = "gripper_finger_left_joint"  # commanded; 0 open .. upper limit closed
 GRIPPER_MIMIC_JOINT = "gripper_finger_right_joint"  # follows GRIPPER_JOINT (URDF <mimic>)

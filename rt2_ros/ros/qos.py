@@ -1,4 +1,4 @@
-"""The QoS profiles of ../shared/INTERFACES.md, each chosen on purpose."""
+"""The QoS profiles of docs/interfaces.md, each chosen on purpose."""
 
 from rclpy.qos import (
     DurabilityPolicy,

@@ -1,6 +1,6 @@
 """The safety gate's limits: one typed, validated configuration (defaults = the documented limits).
 
-The defaults are tight on purpose and suit the project's arm (../shared/INTERFACES.md): a user who
+The defaults are tight on purpose and suit the project's arm (docs/interfaces.md): a user who
 sets nothing gets these limits, never "no limit". A configuration that cannot be meant (min >= max,
 a non-positive step, a non-positive timeout) raises a ValueError naming the parameter, so the node
 stops at start instead of running with limits that silently do nothing.

@@ -13,7 +13,7 @@ that decodes action tokens and answer tokens from one vocabulary (RT-2 in miniat
 The pointers are the grounding: the instruction picks a cell of the map, so "the red block" is found wherever
 it lies (the map is translation-equivariant), and questions like "where is the orange block?" train the same
 pointer. A naive BC baseline that regressed positions from one pooled token learned only the average motion
-(../shared/ENVIRONMENT.md); here the spatial answer is a classification over cells, as the notes suggested.
+(solved 0/30 in an early probe); here the spatial answer is a classification over cells.
 """
 
 import math
