@@ -5,6 +5,8 @@ import sys
 import time
 from pathlib import Path
 
+from rt2_ros.policy.base import DEFAULT_MIN_CONFIDENCE
+
 HELP = "evaluate the tiny VLA closed-loop per category (seen, unseen ...) through the node graph; table + plot"
 
 
@@ -21,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-confidence",
         type=float,
-        default=0.7,
-        help="policy_node's min_confidence: less sure steps are not acted on (default 0.7, as policy_node)",
+        default=DEFAULT_MIN_CONFIDENCE,
+        help=f"policy_node's min_confidence: less sure steps are not acted on (default {DEFAULT_MIN_CONFIDENCE})",
     )
     parser.add_argument(
         "--confidence-sweep", type=float, nargs="+", metavar="T", help="in process: each min_confidence T; sweep.png"

@@ -29,7 +29,7 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Header, String
 
 from rt2_ros.msg import ActionTokens, EndEffectorDelta, PolicyAttention
-from rt2_ros.policy.base import PolicyStep
+from rt2_ros.policy.base import DEFAULT_MIN_CONFIDENCE, PolicyStep
 from rt2_ros.policy.episode import EpisodeRunner, RunnerConfig, State, Uncertain
 from rt2_ros.policy.factory import BACKENDS, PolicyConfig, make_policy
 from rt2_ros.policy.hf.configuration_hf import DECODING_MODES
@@ -112,8 +112,8 @@ PARAMETERS = (
     ),
     ParameterSpec(
         "min_confidence",
-        0.7,
-        "A step the backend is less sure of than this is not acted on; 0 = off (0.7: docs/faults.md's sweep).",
+        DEFAULT_MIN_CONFIDENCE,
+        "A step the backend is less sure of than this is not acted on; 0 = off (default: docs/faults.md's sweep).",
         0.0,
         1.0,
         read_only=True,

@@ -30,6 +30,11 @@ class Observation:
     proprio: Proprio | None = None
 
 
+# policy_node's default min_confidence (and `rt2-ros eval`'s): the highest threshold that cost the shipped tiny VLA
+# nothing on its normal categories in docs/faults.md's sweep.
+DEFAULT_MIN_CONFIDENCE = 0.7
+
+
 @dataclass
 class PolicyStep:
     tokens: list[int]  # raw action tokens in model output order

@@ -68,24 +68,10 @@ def test_a_retargeted_command_names_another_block_and_waits_for_it(recorded):
 
 @pytest.mark.ros
 def test_eval_through_the_node_graph(smoke_run, tmp_path):
-    command = [
-        sys.executable,
-        "-m",
-        "rt2_ros",
-        "eval",
-        "--episodes",
-        "1",
-        "--categories",
-        "unseen_phrasings",
-        "--timeout",
-        "10",
-        "--model-path",
-        str(smoke_run["model"]),
-        "--output",
-        str(tmp_path),
-        "--min-confidence",
-        "0",
-    ]  # fmt: skip  (the smoke model is too unsure to act at the default 0.7)
+    # --min-confidence 0: the smoke model is too unsure to act at the default.
+    command = [sys.executable, "-m", "rt2_ros", "eval", "--episodes", "1", "--categories", "unseen_phrasings",
+               "--timeout", "10", "--model-path", str(smoke_run["model"]), "--output", str(tmp_path),
+               "--min-confidence", "0"]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     (episode,) = json.loads((tmp_path / "eval.json").read_text())["episodes"]
