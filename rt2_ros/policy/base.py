@@ -46,6 +46,7 @@ class PolicyStep:
     # How sure the backend is of this step, 0..1 (backends that can say; None elsewhere): policy_node does not act
     # below its min_confidence.
     confidence: float | None = None
+    doubt: str = ""  # why the confidence is low, when the backend can say ("" otherwise)
 
 
 class Policy(ABC):

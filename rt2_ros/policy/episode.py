@@ -159,10 +159,8 @@ class EpisodeRunner:
         if not step.action.is_finite():
             raise ValueError(f"the policy returned a non-finite action {step.action.to_vector().tolist()}")
         if step.confidence is not None and step.confidence < self.config.min_confidence:
-            raise Uncertain(
-                f"confidence {step.confidence:.2f} < min_confidence {self.config.min_confidence}: "
-                "not acting on a command the model is unsure of (is what it names on the table?)"
-            )
+            why = step.doubt or "not acting on a command the model is unsure of (is what it names on the table?)"
+            raise Uncertain(f"confidence {step.confidence:.2f} < min_confidence {self.config.min_confidence}: {why}")
         self.steps += 1
         if step.action.terminate:
             self.done_reason = "the policy set terminate"

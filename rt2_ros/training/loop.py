@@ -149,6 +149,15 @@ def autocast_dtype(speed: SpeedConfig, device: torch.device) -> torch.dtype | No
     return None
 
 
+def make_optimizer(model: TinyVLA, config: TrainConfig) -> torch.optim.AdamW:
+    """AdamW with weight decay on the matrices only (not norms, biases, embeddings, positions); its fused kernel
+    when config.speed says (the same update, to float rounding)."""
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos" not in n and "embedding" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos" not in n and "embedding" not in n)]
+    groups = [{"params": decay, "weight_decay": config.optim.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=config.optim.lr, betas=(0.9, 0.95), fused=config.speed.fused_optimizer)
+
+
 class TrainingStep:
     """One optimiser step of the tiny VLA, computed as config.speed says (autocast, memory layout, compiled model);
     the loop and `rt2-ros bench training` run the same object."""
@@ -162,8 +171,9 @@ class TrainingStep:
             model.to(memory_format=torch.channels_last)
         if config.speed.compile:
             # Methods, not the module: the state dict keeps its names. dynamic: the batch's text length varies.
-            model.encode_prefix = torch.compile(model.encode_prefix, dynamic=True)
-            model.forward = torch.compile(model.forward, dynamic=True)
+            dynamic = not config.speed.static_shapes
+            model.encode_prefix = torch.compile(model.encode_prefix, dynamic=dynamic)
+            model.forward = torch.compile(model.forward, dynamic=dynamic)
         self.trained: torch.nn.Module = LossModule(model, config.loss, config.optim.label_sigma)
         if world.world_size > 1:
             self.trained = torch.nn.parallel.DistributedDataParallel(self.trained, find_unused_parameters=True)
@@ -277,12 +287,7 @@ def train(
     if resume_run and not (checkpoint / TRAINER_FILE).is_file():
         raise FileNotFoundError(f"--resume: no checkpoint in {checkpoint}")
     model = load_model(checkpoint, str(device)).train() if resume_run else TinyVLA(model_config).to(device)
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "pos" not in n and "embedding" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "pos" not in n and "embedding" not in n)]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": config.optim.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=config.optim.lr, betas=(0.9, 0.95),
-    )  # fmt: skip
+    optimizer = make_optimizer(model, config)
     start = 0
     if resume_run:
         start = load_optimizer(checkpoint, optimizer)
@@ -294,7 +299,8 @@ def train(
             f"prefetch {speed.prefetch}, {torch.get_num_threads()} threads")  # fmt: skip
     data = config.data
     batches = BatchMaker(robot, scenes, bank, model_config, data.question_share, data.scene_share,
-                         seed=config.seed * 1000 + world.rank + start, concepts=tuple(data.concepts))  # fmt: skip
+                         seed=config.seed * 1000 + world.rank + start, concepts=tuple(data.concepts),
+                         trim_text=not config.speed.static_shapes)  # fmt: skip
     next_batch = Prefetcher(lambda: batches.make(config.optim.batch_size), config.speed.prefetch)
     bar = None
     if world.main and progress:

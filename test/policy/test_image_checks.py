@@ -52,15 +52,17 @@ def test_bad_limits_are_named():
 
 
 class Sure(Policy):
-    def __init__(self, confidence: float) -> None:
-        self.confidence = confidence
+    def __init__(self, confidence: float, doubt: str = "") -> None:
+        self.confidence, self.doubt = confidence, doubt
 
     def act(self, observation) -> PolicyStep:
-        return PolicyStep([0] * 8, Action(np.zeros(3), np.zeros(3), 0.0, False), confidence=self.confidence)
+        return PolicyStep(
+            [0] * 8, Action(np.zeros(3), np.zeros(3), 0.0, False), None, None, self.confidence, self.doubt
+        )
 
 
-def runner(confidence: float, minimum: float) -> EpisodeRunner:
-    runner = EpisodeRunner(Sure(confidence), RunnerConfig(min_confidence=minimum))
+def runner(confidence: float, minimum: float, doubt: str = "") -> EpisodeRunner:
+    runner = EpisodeRunner(Sure(confidence, doubt), RunnerConfig(min_confidence=minimum))
     runner.command("pick up the pink block")
     runner.new_frame(1.0, object())
     return runner
@@ -74,3 +76,10 @@ def test_an_unsure_step_is_not_acted_on_nor_counted():
     sure = runner(0.8, 0.5)
     assert sure.act(np.zeros((8, 8, 3), np.uint8)).confidence == 0.8 and sure.steps == 1
     assert State("uncertain") is State.UNCERTAIN
+
+
+def test_the_status_says_why_when_the_backend_can():
+    with pytest.raises(Uncertain, match="sees nothing pink"):
+        runner(0.0, 0.5, "the model sees nothing pink on the table").act(np.zeros((8, 8, 3), np.uint8))
+    with pytest.raises(Uncertain, match="is what it names on the table"):  # no reason given: the generic one
+        runner(0.2, 0.5).act(np.zeros((8, 8, 3), np.uint8))

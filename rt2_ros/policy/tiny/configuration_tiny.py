@@ -13,8 +13,9 @@ from pathlib import Path
 from rt2_ros.actions.action import ACTION_DIMENSIONS
 
 NUM_NUMBER_TOKENS = 256
+COLOUR_WORDS = ("red", "green", "blue", "yellow", "purple", "orange", "white", "black")  # what it can see and say
 ANSWER_WORDS = (
-    "red", "green", "blue", "yellow", "purple", "orange", "white", "black",
+    *COLOUR_WORDS,
     "block", "bowl", "ball", "can", "yes", "no", "left", "right",
     # the markers' letters and shapes (rt2_ros.sim.scene.SYMBOLS; its digits are number tokens)
     "A", "B", "E", "H", "K", "M", "R", "T", "X", "star", "circle", "triangle", "square", "cross", "diamond",

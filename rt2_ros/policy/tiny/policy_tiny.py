@@ -1,11 +1,18 @@
 """policy_node's `tiny` backend: camera frame + instruction + the arm's own state -> 8 RT-2 action tokens.
 
+How sure a step is (PolicyStep.confidence, policy_node holds below its min_confidence) comes from two places: the
+object pointer's sharpness at every step, and, at a command's first step and every PRESENCE_RECHECK steps after,
+the model's own answers about the colours the command names: asked "is there a purple block?" and "how many purple
+objects are there?", a "no" and a "0" mean the thing the command is about is not in view (confidence 0, and the
+status says so). That is RT-2's co-training used for safety: what the questions taught, asked before acting.
+
 The step runs on one of two runtimes that compute the same graph (modeling_tiny.ActionGraph): ONNX Runtime
 (runtime_onnx.py, the fast CPU path, when the checkpoint has a model.onnx exported from its weights) or eager
 torch (CUDA, or a checkpoint without model.onnx). `runtime="auto"` takes ONNX Runtime where it can and says why
 not otherwise (`runtime_note`).
 """
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +22,7 @@ from torch import Tensor
 from rt2_ros.actions.action import Action
 from rt2_ros.actions.tokenizer import RT2ActionTokenizer
 from rt2_ros.policy.base import Observation, Policy, PolicyStep, Proprio
-from rt2_ros.policy.tiny.configuration_tiny import POINTER_ROLES, RUNTIMES
+from rt2_ros.policy.tiny.configuration_tiny import COLOUR_WORDS, POINTER_ROLES, RUNTIMES
 from rt2_ros.policy.tiny.modeling_tiny import SHIPPED_CHECKPOINT, ActionGraph, load_model
 from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder, preprocess_image, proprio_vector
 
@@ -23,6 +30,9 @@ from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder, preprocess_imag
 # little, and on a robot's few cores it contends with the camera driver and the other nodes (measured here:
 # beside a 2-thread process, 2 threads took 286 ms a step and 1 thread 14 ms).
 CPU_THREADS = 1
+# Steps of one command between two presence checks (the first step always has one): each costs two questions per
+# colour the command names (about 10 ms each on 2 cores), and a block put on the table is noticed this much later.
+PRESENCE_RECHECK = 20
 
 
 class TinyPolicy(Policy):
@@ -59,6 +69,11 @@ class TinyPolicy(Policy):
             if problem is not None and runtime == "onnx":
                 raise ValueError(f"tiny runtime 'onnx': {problem}")
             self.runtime_note = problem or ""
+        self.reset()
+
+    def reset(self) -> None:
+        """A new command: its first step asks again whether what it names is in view."""
+        self._doubt, self._steps = "", 0
 
     def inputs(self, image: np.ndarray, text: str, proprio: Proprio) -> dict[str, Tensor]:
         """encode_prefix's arguments for one frame (the text's encoding is cached: a command is encoded once)."""
@@ -93,9 +108,23 @@ class TinyPolicy(Policy):
 
     def act(self, observation: Observation) -> PolicyStep:
         tokens, chances, pointers = self.run(self.preprocess(observation))
+        if self._steps % PRESENCE_RECHECK == 0:
+            self._doubt = self.missing(observation.image, observation.instruction, observation.proprio)
+        self._steps += 1
         tokens = [int(token) for token in tokens]
         chances = [float(chance) for chance in chances]
-        return PolicyStep(tokens, self.decode(tokens), chances, pointers, pointer_confidence(pointers[0]))
+        confidence = 0.0 if self._doubt else pointer_confidence(pointers[0])
+        return PolicyStep(tokens, self.decode(tokens), chances, pointers, confidence, self._doubt)
+
+    def missing(self, image: np.ndarray, instruction: str, proprio: Proprio) -> str:
+        """Why the command cannot be about anything in view ("" when it can): a colour it names of which the
+        model sees neither a block nor any object. Colours it has no word for are not checked (the pointer is)."""
+        for colour in named_colours(instruction, self.config.answer_words):
+            if self.answer(image, f"is there a {colour} block?", proprio) == "yes":
+                continue
+            if self.answer(image, f"how many {colour} objects are there?", proprio) == "0":
+                return f"the model sees nothing {colour} on the table (asked before acting)"
+        return ""
 
     @torch.no_grad()
     def answer(self, image: np.ndarray, question: str, proprio: Proprio) -> str:
@@ -108,6 +137,12 @@ class TinyPolicy(Policy):
                 break
             words.append(self.config.token_text(token))
         return " ".join(words)
+
+
+def named_colours(instruction: str, vocabulary: tuple[str, ...]) -> list[str]:
+    """The colour words of the model's vocabulary that an instruction says, in order, each once."""
+    words = re.findall(r"[a-z]+", instruction.lower())
+    return list(dict.fromkeys(word for word in words if word in COLOUR_WORDS and word in vocabulary))
 
 
 def pointer_confidence(pointer: np.ndarray) -> float:
