@@ -79,8 +79,7 @@ def time_path(config, steps: int) -> dict:
     model_config = config.model_config()
     robot, scenes = prepare_data(config, model_config, Distributed(), lambda line: None)
     bank = TextBank(LanguageEncoder(max_tokens=model_config.max_text_tokens), bank_texts([robot, scenes]))
-    batches = BatchMaker(robot, scenes, bank, model_config, config.data.question_share, config.data.scene_share, 0,
-                         trim_text=not config.speed.static_shapes)  # fmt: skip
+    batches = BatchMaker(robot, scenes, bank, model_config, config.data.question_share, config.data.scene_share, 0)
     torch.manual_seed(config.seed)
     model = TinyVLA(model_config).train()
     optimizer = make_optimizer(model, config)
@@ -105,7 +104,6 @@ def time_path(config, steps: int) -> dict:
         "compile": config.speed.compile,
         "prefetch": config.speed.prefetch,
         "fused_optimizer": config.speed.fused_optimizer,
-        "static_shapes": config.speed.static_shapes,
         "warmup_s": warmup,
         "samples_per_s": steps * config.optim.batch_size / total,
         "step_ms": 1000 * total / steps,
@@ -130,7 +128,7 @@ def print_table(results: dict) -> None:
           f"{WARMUP} warm-up steps, {results['threads']} torch threads, {results['cpu']}")  # fmt: skip
     for name, path in (("plain", plain), ("fast", fast)):
         print(f"  {name}: {path['precision']}, channels_last {path['channels_last']}, compile {path['compile']}, "
-              f"static_shapes {path['static_shapes']}, fused_optimizer {path['fused_optimizer']}, "
+              f"fused_optimizer {path['fused_optimizer']}, "
               f"prefetch {path['prefetch']}; warm-up {path['warmup_s']:.1f} s")  # fmt: skip
     print(f"\n{'stage (ms per step)':30s} {'plain':>9s} {'fast':>9s}")
     for stage in STAGES:

@@ -30,7 +30,7 @@ PROPRIO_NOISE = (0.004, 0.004, 0.004, 0.01, 0.01, 0.01, 0.01, 0.02)  # std per p
 class Batch:
     images: torch.Tensor  # (B, 3, S, S) uint8
     proprio: torch.Tensor  # (B, 8)
-    text: torch.Tensor  # (B, L, 384), L the batch's longest text (max_text_tokens when not trimmed)
+    text: torch.Tensor  # (B, L, 384), L the batch's longest text (<= max_text_tokens)
     text_mask: torch.Tensor  # (B, L) bool
     decode_inputs: torch.Tensor  # (B, 8) long: mode token, then the targets shifted right
     targets: torch.Tensor  # (B, 8) long, IGNORE where there is no loss
@@ -73,10 +73,8 @@ class BatchMaker:
         scene_share: float,
         seed: int,
         concepts: tuple[str, ...] = CONCEPTS,
-        trim_text: bool = True,
     ) -> None:
         self.robot, self.scenes, self.bank, self.config = robot, scenes, bank, config
-        self.trim_text = trim_text  # False: every batch's text keeps all max_text_tokens positions (static shapes)
         self.question_share, self.scene_share, self.concepts = question_share, scene_share, tuple(concepts)
         self.rng = np.random.default_rng(seed)
         self.tokenizer = RT2ActionTokenizer.from_config()
@@ -150,9 +148,8 @@ class BatchMaker:
         text, text_mask = self.bank.lookup(texts)
         # Only as many language positions as the longest text needs: padding is masked everywhere it is read, so
         # the result is the same, with less transformer work (most commands are a dozen word pieces of 24).
-        if self.trim_text:
-            longest = int(text_mask.sum(1).max())
-            text, text_mask = text[:, :longest].contiguous(), text_mask[:, :longest].contiguous()
+        longest = int(text_mask.sum(1).max())
+        text, text_mask = text[:, :longest].contiguous(), text_mask[:, :longest].contiguous()
         return Batch(
             images, torch.from_numpy(proprio).float(), text,
             text_mask, torch.from_numpy(decode_inputs), torch.from_numpy(targets),

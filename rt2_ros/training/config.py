@@ -81,9 +81,6 @@ class SpeedConfig:
     # takes a core from the step's threads (measured: 132 samples/s against 152 without it).
     prefetch: bool = False
     fused_optimizer: bool = True  # AdamW's fused kernel: one pass over the parameters instead of one per operation
-    # Every batch's text padded to max_text_tokens (masked, so the same result): one shape, so torch.compile makes one
-    # static graph instead of a dynamic-shape one; the transformer then always sees the longest text.
-    static_shapes: bool = False
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:

@@ -171,9 +171,8 @@ class TrainingStep:
             model.to(memory_format=torch.channels_last)
         if config.speed.compile:
             # Methods, not the module: the state dict keeps its names. dynamic: the batch's text length varies.
-            dynamic = not config.speed.static_shapes
-            model.encode_prefix = torch.compile(model.encode_prefix, dynamic=dynamic)
-            model.forward = torch.compile(model.forward, dynamic=dynamic)
+            model.encode_prefix = torch.compile(model.encode_prefix, dynamic=True)
+            model.forward = torch.compile(model.forward, dynamic=True)
         self.trained: torch.nn.Module = LossModule(model, config.loss, config.optim.label_sigma)
         if world.world_size > 1:
             self.trained = torch.nn.parallel.DistributedDataParallel(self.trained, find_unused_parameters=True)
@@ -299,8 +298,7 @@ def train(
             f"prefetch {speed.prefetch}, {torch.get_num_threads()} threads")  # fmt: skip
     data = config.data
     batches = BatchMaker(robot, scenes, bank, model_config, data.question_share, data.scene_share,
-                         seed=config.seed * 1000 + world.rank + start, concepts=tuple(data.concepts),
-                         trim_text=not config.speed.static_shapes)  # fmt: skip
+                         seed=config.seed * 1000 + world.rank + start, concepts=tuple(data.concepts))  # fmt: skip
     next_batch = Prefetcher(lambda: batches.make(config.optim.batch_size), config.speed.prefetch)
     bar = None
     if world.main and progress:
