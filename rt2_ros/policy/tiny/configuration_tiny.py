@@ -14,12 +14,24 @@ from rt2_ros.actions.action import ACTION_DIMENSIONS
 
 NUM_NUMBER_TOKENS = 256
 COLOUR_WORDS = ("red", "green", "blue", "yellow", "purple", "orange", "white", "black")  # what it can see and say
+# English colour words: a command naming one its vocabulary lacks is about a colour it was never taught to see (the
+# tiny backend holds it). Common colour adjectives, kept general; "violet" and "rose" are left out (French for purple
+# and pink, which the other-language commands say).
+COLOUR_LEXICON = (
+    *COLOUR_WORDS,
+    "pink", "brown", "grey", "gray", "cyan", "magenta", "teal", "turquoise", "beige", "maroon", "navy", "indigo",
+    "lime", "olive", "gold", "golden", "silver", "bronze", "copper", "crimson", "scarlet", "amber", "lavender",
+    "lilac", "mauve", "peach", "tan", "khaki", "ivory", "cream", "aqua", "azure", "cerulean", "fuchsia", "burgundy",
+    "charcoal", "coral", "ochre", "sepia", "taupe", "vermilion", "emerald", "jade", "ruby", "sapphire",
+)  # fmt: skip
 ANSWER_WORDS = (
     *COLOUR_WORDS,
     "block", "bowl", "ball", "can", "yes", "no", "left", "right",
     # the markers' letters and shapes (rt2_ros.sim.scene.SYMBOLS; its digits are number tokens)
     "A", "B", "E", "H", "K", "M", "R", "T", "X", "star", "circle", "triangle", "square", "cross", "diamond",
 )  # fmt: skip
+# Words a command may call a block by: "the purple cube" is asked about as a block ("is there a purple block?").
+BLOCK_NOUNS = ("block", "blocks", "cube", "cubes", "box", "boxes", "brick", "bricks")
 SPECIAL_TOKENS = ("<act>", "<answer>", "<eos>")
 NUM_ACTION_TOKENS = len(ACTION_DIMENSIONS)
 PROPRIO_SIZE = 8  # ee position (3), ee quaternion [x, y, z, w] with w >= 0 (4), gripper closure (1)
