@@ -1,5 +1,6 @@
 """The policy node's inference thread: a step runs as soon as it is woken, but never sooner than `period`
-after the last step that acted.
+after the last step that acted, nor so soon after one that overran the period that their actions would leave
+closer together than that.
 
 Why a thread of its own rather than a callback group on rclpy's MultiThreadedExecutor (what policy_node
 used before): that executor hands every ready callback to a thread pool, the frame's and the control
@@ -22,6 +23,12 @@ from collections.abc import Callable
 class PacedWorker:
     """Calls `step()` on its own thread each time `wake()` is called, at most once per `period` seconds.
 
+    A step's action leaves when it ends, so after a step that overran the period the next one waits until
+    its action can leave about a period after this one's, taking it to last as long as the acting step before.
+    Without that, the gate rejected the next action as too soon: on a loaded 2-core machine the tiny VLA's
+    first step of an episode (it also asks its presence questions; 24 ms median when idle) took 0.26 s, and
+    the next action followed it by 20 ms. Steps that are all slow follow each other at once.
+
     `step()` returns whether it acted (used a frame); only those steps count for the rate, so a frame
     arriving just after a step that had nothing to do is acted on at once. Without a wake-up the step still
     runs every `idle_recheck` seconds (a frame can go stale, a state can change, with no new message). An
@@ -41,7 +48,8 @@ class PacedWorker:
         self._step, self._on_error = step, on_error
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._last_acted = -float("inf")  # time.monotonic() when the last acting step started
+        self._next_start = -float("inf")  # time.monotonic() before which no step runs
+        self._previous_duration = 0.0  # s the acting step before the last one took
         self._thread = threading.Thread(target=self._run, name="inference", daemon=True)
 
     def start(self) -> None:
@@ -63,7 +71,7 @@ class PacedWorker:
         while not self._stop.is_set():
             self._wake.wait(self.idle_recheck)
             self._wake.clear()
-            too_early = self._last_acted + self.period - time.monotonic()
+            too_early = self._next_start - time.monotonic()
             if (too_early > 0 and self._stop.wait(too_early)) or self._stop.is_set():
                 return
             started = time.monotonic()
@@ -73,4 +81,6 @@ class PacedWorker:
                 self._on_error(error)
                 continue
             if acted:
-                self._last_acted = started
+                finished = time.monotonic()
+                self._next_start = max(started + self.period, finished + self.period - self._previous_duration)
+                self._previous_duration = finished - started

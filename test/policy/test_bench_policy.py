@@ -48,3 +48,12 @@ def test_cpu_benchmark_prints_every_stage(tmp_path, capsys):
     results = json.loads(output.read_text())["policy"]
     assert results["frames"] == 20 and results["ros_overhead_p99_ms"] > 0
     assert results["baseline_round_trip_p50_ms"] > 0 and results["baseline_frames_lost"] < 20
+
+
+@pytest.mark.ros
+def test_tiny_benchmark_times_the_shipped_model_in_the_node(tmp_path, capsys):
+    output = tmp_path / "tiny.json"
+    assert main(["bench", "policy", "--backend", "tiny", "--quick", "--json", str(output)]) == 0
+    assert "camera stamp -> action" in capsys.readouterr().out
+    results = json.loads(output.read_text())["policy"]
+    assert results["backend"] == "tiny" and results["frames"] == 20

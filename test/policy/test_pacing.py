@@ -89,6 +89,41 @@ def test_a_wake_during_the_rate_wait_is_served_once_it_has_passed(start):
     assert step.calls[1][0] - step.calls[0][0] >= SLACK * 0.2
 
 
+class Timed:
+    """An acting step that takes the given seconds, in turn (the last one from then on), and records when each ended."""
+
+    def __init__(self, durations: list[float]) -> None:
+        self.durations = durations
+        self.spans: list[tuple[float, float]] = []  # (start, end), time.monotonic()
+        self.done = threading.Event()
+
+    def __call__(self) -> bool:
+        began = time.monotonic()
+        time.sleep(self.durations[min(len(self.spans), len(self.durations) - 1)])
+        self.spans.append((began, time.monotonic()))
+        if len(self.spans) >= 4:
+            self.done.set()
+        return True
+
+
+def test_after_a_step_that_overran_the_next_action_leaves_a_period_later(start):
+    step = Timed([0.01, 0.3, 0.01])  # the second step overruns the period; the third would end 10 ms after it
+    worker = start(step, period=0.1, idle_recheck=0.005)  # the idle re-check wakes it as often as it may run
+    worker.wake()
+    assert step.done.wait(TIMEOUT)
+    ends = [end for _, end in step.spans]
+    assert ends[2] - ends[1] >= SLACK * 0.1
+
+
+def test_steps_that_are_all_slow_follow_each_other_at_once(start):
+    step = Timed([0.5])  # every step takes longer than the period
+    worker = start(step, period=0.4, idle_recheck=0.005)
+    worker.wake()
+    assert step.done.wait(TIMEOUT)
+    # From the second step on the worker knows the steps are slow: none waits the period after the one before.
+    assert step.spans[3][0] - step.spans[2][1] < 0.2
+
+
 def test_without_wakes_the_step_is_rechecked(start):
     step = Recorder(acting=False)
     start(step, period=0.01, idle_recheck=0.02)
