@@ -1,11 +1,13 @@
-"""Two hosts on one machine: two network namespaces joined by a veth pair, DDS (and HTTP) across the link.
+"""Two hosts on one machine: two network namespaces joined through a third, DDS (and HTTP) across the link.
 
 "robot" runs sim_node, safety_node, arm_controller_node and the recorder (recorder.py, which writes what
-reached the arm to a JSON-lines file this test reads); "gpu" runs what a GPU box would. The namespaces
-hold nothing but their loopback and their end of the veth pair, with addresses this test assigns
-(10.213.N.1 gpu, 10.213.N.2 robot): nothing inside can reach any other address. DDS there discovers
-across the link (ROS_AUTOMATIC_DISCOVERY_RANGE=SUBNET) over UDP only (FASTDDS_BUILTIN_TRANSPORTS=UDPv4:
-a real second host shares no memory). The namespaces and the processes in them are removed afterwards.
+reached the arm to a JSON-lines file this test reads); "gpu" runs what a GPU box would. The two hold
+nothing but their loopback and a veth to "wire", with addresses this test assigns (10.213.N.1 gpu,
+10.213.N.2 robot): nothing inside can reach any other address. "wire" bridges its two ports (one Ethernet
+segment, as a switch), or, to delay the link where the kernel has no netem, runs delay_line.py between them.
+DDS there discovers across the link (ROS_AUTOMATIC_DISCOVERY_RANGE=SUBNET) over UDP only
+(FASTDDS_BUILTIN_TRANSPORTS=UDPv4: a real second host shares no memory). The namespaces and the processes in
+them are removed afterwards.
 
 Needs root and iproute2 (`ip netns`); skipped with the reason otherwise.
 """
@@ -32,8 +34,10 @@ HERE = Path(__file__).resolve().parent
 POLICY_SERVER = HERE.parent / "policy" / "policy_server.py"
 SUFFIX = os.getpid() % 10000
 SUBNET = f"10.213.{1 + os.getpid() % 250}"
-GPU, ROBOT = f"rt2_{SUFFIX}_gpu", f"rt2_{SUFFIX}_robot"
+GPU, ROBOT, WIRE = f"rt2_{SUFFIX}_gpu", f"rt2_{SUFFIX}_robot", f"rt2_{SUFFIX}_wire"
 GPU_LINK, ROBOT_LINK = f"rt2g{SUFFIX}", f"rt2r{SUFFIX}"  # interface names: at most 15 characters
+PORTS, BRIDGE = (f"rt2wg{SUFFIX}", f"rt2wr{SUFFIX}"), f"rt2b{SUFFIX}"  # wire's ends of the two links; its bridge
+DELAY_LINE = HERE / "delay_line.py"
 GPU_ADDRESS, ROBOT_ADDRESS = f"{SUBNET}.1", f"{SUBNET}.2"
 PORT = 8765
 LOAD_MARGIN = 0.5  # s over the required bound, for timer lateness on a loaded machine (measured values: the table)
@@ -122,14 +126,20 @@ def hosts(tmp_path_factory):
     events = tmp_path_factory.mktemp("two_hosts") / "events.jsonl"
     hosts = Hosts(events)
     try:
-        for namespace in (GPU, ROBOT):
+        for namespace in (GPU, ROBOT, WIRE):
             ip("netns", "add", namespace)
             ip("-n", namespace, "link", "set", "lo", "up")
-        ip("link", "add", GPU_LINK, "type", "veth", "peer", "name", ROBOT_LINK)
-        for namespace, link, address in ((GPU, GPU_LINK, GPU_ADDRESS), (ROBOT, ROBOT_LINK, ROBOT_ADDRESS)):
+        # No snooping: DDS discovers by multicast, and no IGMP querier runs here.
+        ip("-n", WIRE, "link", "add", BRIDGE, "type", "bridge", "mcast_snooping", "0")
+        ip("-n", WIRE, "link", "set", BRIDGE, "up")
+        for namespace, link, address, port in ((GPU, GPU_LINK, GPU_ADDRESS, PORTS[0]),
+                                               (ROBOT, ROBOT_LINK, ROBOT_ADDRESS, PORTS[1])):  # fmt: skip
+            ip("link", "add", link, "type", "veth", "peer", "name", port)
             ip("link", "set", link, "netns", namespace)
+            ip("link", "set", port, "netns", WIRE)
             ip("-n", namespace, "addr", "add", f"{address}/24", "dev", link)
             ip("-n", namespace, "link", "set", link, "up")
+            ip("-n", WIRE, "link", "set", port, "master", BRIDGE, "up")
         hosts.start(ROBOT, "sim_node", {"image_width": 64, "image_height": 64, "task": "pick_up", "seed": 5})
         hosts.start(ROBOT, "safety_node")
         hosts.start(ROBOT, "arm_controller_node", {"control_period": 0.2})
@@ -138,7 +148,7 @@ def hosts(tmp_path_factory):
     finally:
         for process in reversed(hosts.processes):
             process.stop()
-        for namespace in (GPU, ROBOT):  # deleting a namespace deletes its end of the veth pair, and so the pair
+        for namespace in (GPU, ROBOT, WIRE):  # deleting a namespace deletes its ends of the veth pairs, and so them
             subprocess.run(["ip", "netns", "delete", namespace], capture_output=True, timeout=10)
 
 
@@ -228,19 +238,26 @@ def test_remote_policy_server_on_the_other_host(hosts):
     )
 
 
-# Lossy and slow links, on both ends of the veth pair: what a GPU host over Wi-Fi gives. Random loss with
+# Lossy and slow links, on the hosts' ends of the link: what a GPU host over Wi-Fi gives. Random loss with
 # nftables (numgen), a slow link with tc's token bucket (its queue delays what it does not drop), delay, jitter,
-# reordering and duplication with tc netem where the kernel has it (sch_netem; the machines here lack it: those
-# settings skip with the reason).
+# reordering and duplication with tc netem where the kernel has it (sch_netem), else with delay_line.py in "wire"
+# (the machines here lack netem); each direction gets the setting once, either way.
 LINKS = {
     "loss 1 %": ("nft", "1"),
     "loss 5 %": ("nft", "5"),
     "loss 20 %": ("nft", "20"),
     "slow link, 1 Mbit/s (queueing delay)": ("tbf", "rate 1mbit burst 16kbit latency 300ms"),
-    "delay 50 ± 20 ms, 25 % reordered": ("netem", "delay 50ms 20ms reorder 25% 50%"),
+    "delay 50 ± 20 ms, 25 % reordered": ("netem", "delay 50ms 20ms reorder 25%"),
     "delay 200 ms": ("netem", "delay 200ms"),
     "10 % duplicated": ("netem", "duplicate 10%"),
 }
+# The same settings for delay_line.py, where netem is missing.
+LINE_SETTINGS = {
+    "delay 50ms 20ms reorder 25%": ["--delay", "0.05", "--jitter", "0.02", "--reorder", "0.25"],
+    "delay 200ms": ["--delay", "0.2"],
+    "duplicate 10%": ["--duplicate", "0.1"],
+}
+line: list[subprocess.Popen] = []  # the delay line while it runs
 LINK_WINDOW = 6.0  # s of control watched under each setting
 ENDS = ((GPU, GPU_LINK), (ROBOT, ROBOT_LINK))
 
@@ -264,6 +281,14 @@ def impairment_unavailable(tool: str) -> str:
 
 
 def impair(tool: str, arguments: str) -> None:
+    if tool == "line":
+        for port in PORTS:  # off the bridge: only the line joins them now
+            ip("-n", WIRE, "link", "set", port, "nomaster", "promisc", "on")
+        command = ["ip", "netns", "exec", WIRE, sys.executable, "-u", str(DELAY_LINE), *PORTS]
+        command += LINE_SETTINGS[arguments]
+        line.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        assert line[0].stdout.readline().strip() == "delay line up", line[0].communicate(timeout=10)[0]
+        return
     for namespace, link in ENDS:
         if tool == "nft":
             for command in (["add", "table", "inet", "rt2_link"],
@@ -278,6 +303,12 @@ def impair(tool: str, arguments: str) -> None:
 
 
 def repair() -> None:
+    while line:
+        process = line.pop()
+        process.terminate()
+        process.wait(timeout=10)
+        for port in PORTS:
+            ip("-n", WIRE, "link", "set", port, "promisc", "off", "master", BRIDGE)
     for namespace, link in ENDS:
         run_in(namespace, "tc", "qdisc", "del", "dev", link, "root")
         run_in(namespace, "nft", "delete", "table", "inet", "rt2_link")
@@ -318,6 +349,8 @@ def watch_link(hosts: Hosts, name: str) -> str:
     once repaired; what reached the arm, in words."""
     tool, arguments = LINKS[name]
     reason = impairment_unavailable(tool)
+    if tool == "netem" and reason:
+        tool, reason = "line", ""  # the kernel lacks netem: the delay line in "wire" impairs the link instead
     if reason:
         pytest.skip(reason)
     impair(tool, arguments)
@@ -334,8 +367,9 @@ def watch_link(hosts: Hosts, name: str) -> str:
     holds = sum(map(is_hold, of_kind(events, "safe_action", start)))
     restored = time.time()
     assert wait_for(lambda: hosts.moving(restored, count=1), 30, period=0.2), hosts.logs()
+    by = " (delay_line.py: no netem in this kernel)" if tool == "line" else ""
     return (f"{len(arrived) / LINK_WINDOW:.1f} actions/s reached the arm (5 sent), age {min(ages, default=0):.2f}-"
-            f"{max(ages, default=0):.2f} s; {rejected} rejected by the gate, {holds} holds")  # fmt: skip
+            f"{max(ages, default=0):.2f} s; {rejected} rejected by the gate, {holds} holds{by}")  # fmt: skip
 
 
 @pytest.mark.parametrize("name", LINKS)
@@ -344,7 +378,10 @@ def test_a_lossy_or_slow_link_lets_nothing_unsafe_through(policy_across, name):
                   None, None)  # fmt: skip
 
 
-@pytest.mark.parametrize("name", ["loss 5 %", "loss 20 %", "slow link, 1 Mbit/s (queueing delay)"])
+@pytest.mark.parametrize(
+    "name", ["loss 5 %", "loss 20 %", "slow link, 1 Mbit/s (queueing delay)", "delay 50 ± 20 ms, 25 % reordered",
+             "delay 200 ms"]
+)  # fmt: skip
 def test_a_lossy_or_slow_link_to_the_remote_policy_server(policy_over_http, name):
     record_result(f"link {name}, HTTP across (the remote policy server on the other host)",
                   watch_link(policy_over_http, name), None, None)  # fmt: skip
