@@ -58,7 +58,12 @@ def netns_unavailable() -> str:
         ip("netns", "add", probe)
     except subprocess.CalledProcessError as error:
         return f"ip netns add failed: {error.stderr.strip()}"
-    ip("netns", "delete", probe)
+    try:
+        ip("-n", probe, "link", "add", "probe_bridge", "type", "bridge")
+    except subprocess.CalledProcessError as error:
+        return f"the kernel cannot make a bridge between the hosts: {error.stderr.strip()}"
+    finally:
+        ip("netns", "delete", probe)
     return ""
 
 
