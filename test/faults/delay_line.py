@@ -64,10 +64,13 @@ def port(name: str) -> socket.socket:
 
 
 class Direction:
-    """Frames from `source` to `target`, each held in a heap until its time."""
+    """Frames from `source` to `target` (each port's one socket, shared with the other direction), each held in a
+    heap until its time."""
 
-    def __init__(self, source: str, target: str, impairment: Impairment, rng: random.Random) -> None:
-        self.source, self.target = port(source), port(target)
+    def __init__(
+        self, source: socket.socket, target: socket.socket, impairment: Impairment, rng: random.Random
+    ) -> None:
+        self.source, self.target = source, target
         self.impairment, self.rng = impairment, rng
         self.queue: list[tuple[float, int, bytes]] = []  # (release time, arrival order, frame)
         self.count = 0
@@ -115,7 +118,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     threads = []
-    for offset, (source, target) in enumerate(((args.port_a, args.port_b), (args.port_b, args.port_a))):
+    a, b = port(args.port_a), port(args.port_b)  # one socket a port: a second would get a copy of every frame
+    for offset, (source, target) in enumerate(((a, b), (b, a))):
         direction = Direction(source, target, impairment, random.Random(args.seed + offset))
         threads += [threading.Thread(target=direction.receive, args=(stop,)),
                     threading.Thread(target=direction.send, args=(stop,))]  # fmt: skip
