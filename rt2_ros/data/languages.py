@@ -56,15 +56,17 @@ COMMANDS = {
         "push": ["schieb {object:acc} nach {direction}", "schubs {object:acc} nach {direction}"],
     },
 }
-# Questions (vqa.py asks them in training): {object} a noun phrase (German nominative), {indefinite} an
+# Questions (vqa.py asks them in training): {object} a noun phrase (German nominative), {target} one after a
+# preposition (German dative), {indefinite} an
 # indefinite one (German accusative), {kind} a bare noun phrase with article, {side} a direction word.
 QUESTIONS = {
     "es": {"where": "¿dónde está {object}?", "exists": "¿hay {indefinite}?", "color_of": "¿de qué color es {kind}?",
-           "bowl_side": "¿qué cuenco está a la {side}?"},
+           "bowl_side": "¿qué cuenco está a la {side}?", "near": "¿está {object} cerca de {target}?"},
     "fr": {"where": "où est {object} ?", "exists": "y a-t-il {indefinite} ?",
-           "color_of": "de quelle couleur est {kind} ?", "bowl_side": "quel bol est à {side} ?"},
+           "color_of": "de quelle couleur est {kind} ?", "bowl_side": "quel bol est à {side} ?",
+           "near": "est-ce que {object} est près de {target} ?"},
     "de": {"where": "wo ist {object}?", "exists": "gibt es {indefinite}?", "color_of": "welche Farbe hat {kind}?",
-           "bowl_side": "welche Schüssel ist {side}?"},
+           "bowl_side": "welche Schüssel ist {side}?", "near": "ist {object} neben {target}?"},
 }  # fmt: skip
 CONTRACTIONS = {"es": {"de el": "del", "a el": "al"}, "fr": {"de le": "du", "à le": "au"},
                 "de": {"zu dem": "zum", "zu der": "zur"}}  # fmt: skip
@@ -127,8 +129,8 @@ def command(
 
 
 def question(language: str, form: str, **slots: str) -> str:
-    """A question of QUESTIONS in `language`: slots object=(colour, kind), indefinite=(colour, kind), kind=kind,
-    side=left/right, given as 'red block' / 'ball' / 'left'."""
+    """A question of QUESTIONS in `language`: slots object=(colour, kind), target=(colour, kind), indefinite=(colour,
+    kind), kind=kind, side=left/right, given as 'red block' / 'ball' / 'left'."""
     text = QUESTIONS[language][form]
     if "object" in slots:
         color, _, object_kind = slots["object"].partition(" ")
@@ -136,6 +138,9 @@ def question(language: str, form: str, **slots: str) -> str:
     if "indefinite" in slots:
         color, _, object_kind = slots["indefinite"].partition(" ")
         text = text.replace("{indefinite}", noun_phrase(language, color, object_kind, "acc", definite=False))
+    if "target" in slots:  # after a preposition: German dative
+        color, _, object_kind = slots["target"].partition(" ")
+        text = contract(language, text.replace("{target}", noun_phrase(language, color, object_kind, "dat")))
     if "kind" in slots:
         text = text.replace("{kind}", bare_phrase(language, slots["kind"]))
     if "side" in slots:

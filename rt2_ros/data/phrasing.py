@@ -5,11 +5,17 @@ A split has templates per task kind and fillers. A template is a sentence with s
 {direction} (the task's names, the object's kind said with one of the split's synonyms: "red cube", "red box"),
 {opener} and {closer} (politeness and framing: "could you ", " please"). One template drawn per command and
 every slot filled at random gives thousands of wordings per skill from a few dozen templates: imperative and
-goal-first sentences, statements of the wanted result, object-first ones. A held-out split lists the words it
+goal-first sentences, statements of the wanted result, object-first ones. Where the recorder says which side of
+the table an object lies on (`sides`), a split's `side` fillers may add it to the object's name ("the red block on
+the left"): an absolute place, true of that object alone, never a comparison with the others (leftmost, nearest:
+the relations concept, which only questions teach). Without it a model read "left" and "right" as push's
+directions: told "pick up the leftmost block" the shipped second generation closed its gripper to push (measured,
+docs/tiny-vla.md). A held-out split lists the words it
 holds out (`held_out_words`): no training template or filler may use them (a test checks), so evaluation
 wordings differ from training in whole templates and verbs, not only in sentences.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Formatter
@@ -22,6 +28,7 @@ from rt2_ros.sim.privileged import TASK_KINDS, TaskState
 from rt2_ros.sim.variation import GENERALIZATION_FILE
 
 SLOTS = ("object", "target", "direction", "opener", "closer")
+SIDE_MARGIN = 0.08  # m off the table's centre line (y = 0) before an object is said to lie on the left or right
 
 
 @dataclass(frozen=True)
@@ -62,15 +69,33 @@ def load_phrasings(path: Path | None = None) -> Phrasings:
     return result
 
 
-def spoken(rng: np.random.Generator, name: str, split: PhrasingSplit) -> str:
-    """An object's name as a command says it: its colour and one of the split's words for its kind."""
+def table_side(y: float) -> str | None:
+    """Which side of the table a position (base frame, m) lies on, as the robot sees it (REP 103: +y is left);
+    None near the centre line."""
+    if abs(y) <= SIDE_MARGIN:
+        return None
+    return "left" if y > 0 else "right"
+
+
+def spoken(rng: np.random.Generator, name: str, split: PhrasingSplit, side: str | None = None) -> str:
+    """An object's name as a command says it: its colour and one of the split's words for its kind, and, given the
+    side of the table it lies on and a split with `side` fillers, maybe where it is ("red cube on the left")."""
     color, _, kind = name.partition(" ")
     nouns = split.nouns(kind)
-    return f"{color} {nouns[int(rng.integers(len(nouns)))]}"
+    text = f"{color} {nouns[int(rng.integers(len(nouns)))]}"
+    places = split.fillers.get("side")
+    if side is not None and places:
+        text += places[int(rng.integers(len(places)))].format(side=side)
+    return text
 
 
-def phrase(rng: np.random.Generator, task: TaskState, split: PhrasingSplit) -> str:
-    """One of the task kind's templates, drawn by `rng`, its slots filled at random."""
+def phrase(
+    rng: np.random.Generator, task: TaskState, split: PhrasingSplit, sides: Mapping[str, str] | None = None
+) -> str:
+    """One of the task kind's templates, drawn by `rng`, its slots filled at random. `sides`: object name -> the
+    side of the table it lies on (table_side), for the split's `side` fillers; without it nothing is drawn for them
+    (the same wording as before for the same `rng`)."""
+    sides = sides or {}
     options = split.templates[task.kind]
     template = options[int(rng.integers(len(options)))]
 
@@ -79,8 +104,8 @@ def phrase(rng: np.random.Generator, task: TaskState, split: PhrasingSplit) -> s
         return words[int(rng.integers(len(words)))]
 
     text = template.format(
-        object=spoken(rng, task.object, split),
-        target=spoken(rng, task.target, split) if task.target else "",
+        object=spoken(rng, task.object, split, sides.get(task.object)),
+        target=spoken(rng, task.target, split, sides.get(task.target)) if task.target else "",
         direction=task.direction or "",
         opener=choose("opener"),
         closer=choose("closer"),

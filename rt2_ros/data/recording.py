@@ -26,7 +26,7 @@ from rosbags.rosbag2.enums import CompressionFormat, CompressionMode, StoragePlu
 
 from rt2_ros.actions.action import Action
 from rt2_ros.data import bag_format
-from rt2_ros.data.phrasing import PhrasingSplit, load_phrasings, phrase
+from rt2_ros.data.phrasing import PhrasingSplit, load_phrasings, phrase, table_side
 from rt2_ros.robot.description import BASE_FRAME
 from rt2_ros.sim.episode import DeltaFollower, run_episode
 from rt2_ros.sim.expert import ScriptedExpert
@@ -165,7 +165,8 @@ def record_episode(
     def act(image: np.ndarray, state: PrivilegedState) -> Action:
         nonlocal instruction
         if state.step == 0:  # the episode's first frame: its command comes first
-            instruction = phrase(rng, state.task, phrasings)
+            sides = {name: side for name, item in state.objects.items() if (side := table_side(item.position[1]))}
+            instruction = phrase(rng, state.task, phrasings, sides)
             writer.write(bag_format.COMMAND, state.stamp, bag_format.string_message(instruction))
         action = expert.act(state)
         write_frame(writer, world, image, state, action)

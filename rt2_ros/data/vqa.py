@@ -6,8 +6,8 @@ A question also names what its pointers should look at, in the roles a command g
 object, target): "where is the red block?" points the object pointer at it, "which bowl matches the red
 block?" the object pointer at the block and the target pointer at the matching bowl, as "put the red block in
 the matching bowl" would; "where is the H?" points the target pointer at the H marker, as "move the red block
-to the H" would. So the grounding an action uses is trained by every question, including about concepts no
-robot episode shows.
+to the H" would, and "is the red block near the H?" both, in a command's order. So the grounding an action uses
+is trained by every question, including about concepts no robot episode shows.
 
 Those concepts come in families (`CONCEPTS`), each the only teacher of an emergent evaluation category:
 matching (a bowl of the same colour as a block), relations (the block nearest a bowl, the leftmost and
@@ -43,6 +43,8 @@ SUMS = ("what is {a} plus {b}?", "what is the sum of {a} and {b}?")
 WHERE_SUM = ("where is {a} plus {b}?", "where is the sum of {a} and {b}?")
 NEAREST_SYMBOL = ("which symbol is nearest the {object}?",)
 IS_NEAR = ("is the {object} near the {other}?",)
+# A block and a marker in a command's order (object, then target), as "move the red block to the H" names them.
+NEAR_SYMBOL = ("is the {object} near the {symbol}?", "is the {object} next to the {symbol}?")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,12 @@ def symbol_kind(symbol: str) -> str:
 def symbol_answer(symbol: str) -> str | int:
     """A symbol as an answer token: digits are number tokens, letters and shapes words."""
     return int(symbol) if symbol in DIGITS else symbol
+
+
+def symbol_names(symbol: str) -> tuple[str, ...]:
+    """How a question names a marker: 'H' or 'letter H', '3' or 'number 3', 'star'."""
+    kind = symbol_kind(symbol)
+    return (symbol,) if kind == "shape" else (symbol, f"{kind} {symbol}")
 
 
 SUM_PAIRS = tuple((a, b) for a in range(1, 9) for b in range(1, 9) if a + b <= 9)  # sums a marker can show
@@ -92,6 +100,10 @@ def all_question_texts() -> Iterator[str]:
     for symbol in SYMBOLS:
         yield WHERE_SYMBOL[0].format(name=symbol)
         yield " ".join(WHERE_SYMBOL[1].format(kind=symbol_kind(symbol), name=symbol).split())
+        for color in COLOR_NAMES:
+            for name in symbol_names(symbol):
+                for template in NEAR_SYMBOL:
+                    yield template.format(object=f"{color} block", symbol=name)
     for a, b in SUM_PAIRS:
         for template in (*SUMS, *WHERE_SUM):
             yield template.format(a=NUMBER_WORDS[a], b=NUMBER_WORDS[b])
@@ -104,6 +116,9 @@ def all_question_texts() -> Iterator[str]:
             yield languages.question(language, "color_of", kind=kind)
         for side in ("left", "right"):
             yield languages.question(language, "bowl_side", side=side)
+        for name in pairable:
+            for other in pairable:
+                yield languages.question(language, "near", object=name, target=other)
 
 
 class Scene:
@@ -259,7 +274,7 @@ def _relations(rng, scene: Scene, config) -> Question | None:
 def _symbols(rng, scene: Scene, config) -> Question | None:
     if not scene.markers:
         return None
-    form = str(rng.choice(["where", "where", "nearest", "sum", "where_sum"]))
+    form = str(rng.choice(["where", "where", "nearest", "near", "sum", "where_sum"]))
     if form == "sum":
         a, b = SUM_PAIRS[int(rng.integers(len(SUM_PAIRS)))]
         template = SUMS[int(rng.integers(len(SUMS)))]
@@ -274,6 +289,16 @@ def _symbols(rng, scene: Scene, config) -> Question | None:
         template = WHERE_SUM[int(rng.integers(len(WHERE_SUM)))]
         text = template.format(a=NUMBER_WORDS[a], b=NUMBER_WORDS[total - a])
         return Question(text, _bins(scene, marker, config), (-1, marker))
+    if form == "near":
+        block = int(rng.choice(scene.blocks))
+        marker = int(rng.choice(scene.markers))
+        if rng.random() < 0.5:  # about as many yes as no: often the marker nearest the block
+            marker = min(scene.markers, key=lambda slot: scene.distance(slot, block))
+        names = symbol_names(scene.symbol[marker])
+        text = NEAR_SYMBOL[int(rng.integers(len(NEAR_SYMBOL)))].format(
+            object=scene.name(block), symbol=names[int(rng.integers(len(names)))]
+        )
+        return Question(text, ("yes" if scene.distance(block, marker) < NEAR else "no",), (block, marker))
     if form == "nearest":
         block = int(rng.choice(scene.blocks))
         marker = scene.clearly_first(scene.markers, lambda slot: scene.distance(slot, block))
@@ -290,11 +315,16 @@ def _symbols(rng, scene: Scene, config) -> Question | None:
 
 def _languages(rng, scene: Scene, config) -> Question | None:
     language = str(rng.choice(languages.LANGUAGES))
-    form = str(rng.choice(["where", "where", "exists", "color_of", "bowl_side"]))
+    form = str(rng.choice(["where", "where", "exists", "color_of", "bowl_side", "near"]))
     if form == "where":
         slot = int(rng.choice(scene.unique))
         return Question(languages.question(language, "where", object=scene.name(slot)), _bins(scene, slot, config),
                         (slot, -1))  # fmt: skip
+    if form == "near":  # two objects in a command's order, as "pon el bloque rojo cerca del bloque azul" says them
+        english = _is_near(rng, scene, config)
+        first, second = english.pointers
+        text = languages.question(language, "near", object=scene.name(first), target=scene.name(second))
+        return Question(text, english.answer, english.pointers)
     if form == "exists":
         english = _exists(rng, scene, config)
         color = english.text.split()[3]

@@ -100,6 +100,7 @@ class TrainConfig:
     threads: int = 0  # torch CPU threads per process; 0 = the cores divided among the processes
     log_every: int = 50
     checkpoint_every: int = 500
+    init: str = ""  # a model folder whose weights start the run (fine-tuning; "" = from scratch); same model config
     data: DataConfig = field(default_factory=DataConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     loss: LossWeights = field(default_factory=LossWeights)

@@ -285,7 +285,13 @@ def train(
     checkpoint = output / CHECKPOINT
     if resume_run and not (checkpoint / TRAINER_FILE).is_file():
         raise FileNotFoundError(f"--resume: no checkpoint in {checkpoint}")
-    model = load_model(checkpoint, str(device)).train() if resume_run else TinyVLA(model_config).to(device)
+    if resume_run:
+        model = load_model(checkpoint, str(device)).train()
+    elif config.init:
+        model = initial_model(Path(config.init), model_config, device)
+        log(f"weights from {config.init}")
+    else:
+        model = TinyVLA(model_config).to(device)
     optimizer = make_optimizer(model, config)
     start = 0
     if resume_run:
@@ -339,6 +345,15 @@ def train(
         export_model(output / "model", model)
         log(f"model folder: {output / 'model'}")
     return last
+
+
+def initial_model(folder: Path, model_config: TinyVLAConfig, device: torch.device) -> TinyVLA:
+    """A trained model to fine-tune (`init`): refused, with the fields that differ, unless its config is this run's."""
+    model = load_model(folder, str(device))
+    if model.config != model_config:
+        differ = sorted(name for name, value in vars(model_config).items() if getattr(model.config, name) != value)
+        raise ValueError(f"init {folder}: its model differs from this run's in {differ}; fine-tuning needs the same")
+    return model.train()
 
 
 def rank_spread(model: torch.nn.Module) -> float:

@@ -11,7 +11,7 @@ from rt2_ros.data import languages
 from rt2_ros.data.cache import load_cache
 from rt2_ros.data.phrasing import load_phrasings
 from rt2_ros.data.scenes import build_scene_cache
-from rt2_ros.data.vqa import CONCEPTS, all_question_texts, ask
+from rt2_ros.data.vqa import CONCEPTS, NEAR, all_question_texts, ask
 from rt2_ros.evaluation.categories import load_categories
 from rt2_ros.evaluation.concepts import MARKER_REACH, MOVED, impossible, matching, relations, symbols
 from rt2_ros.policy.tiny.configuration_tiny import TinyVLAConfig
@@ -108,6 +108,36 @@ def test_a_matching_question_points_at_the_block_and_its_bowl(scenes):
                 block, bowl = question.pointers
                 assert row["object_color"][block] == row["object_color"][bowl]
                 assert row["object_kind"][bowl] == 1  # a bowl
+
+
+def test_near_questions_point_in_a_commands_order(scenes):
+    """Questions such as "is the red block near the H?" and "¿está el bloque rojo cerca del cuenco azul?" name two
+    things as a command does (object, then target) and point the object and the target pointer at them; the answer
+    is the distance."""
+    rng = np.random.default_rng(2)
+    asked = {"symbols": 0, "languages": 0}
+    for row in rows(scenes):
+        for concept in asked:
+            for _ in range(30):
+                question = ask(rng, row, CONFIG, robot=False, concepts=(concept,))
+                near = question.text.startswith(("is the", "¿está", "est-ce que", "ist ")) and (
+                    concept == "languages" or not question.text.endswith(("block?", "bowl?"))  # not the plain is_near
+                )
+                if not near or question.pointers[1] < 0:
+                    continue
+                first, second = question.pointers
+                distance = np.linalg.norm(row["object_position"][first][:2] - row["object_position"][second][:2])
+                assert question.answer == ("yes" if distance < NEAR else "no",), question
+                if concept == "symbols":
+                    assert row["object_kind"][first] == 0 and row["object_symbol"][second] >= 0, question
+                asked[concept] += 1
+    assert min(asked.values()) > 20, asked
+    assert languages.question("de", "near", object="red block", target="blue bowl") == (
+        "ist der rote Würfel neben der blauen Schüssel?"
+    )
+    assert languages.question("fr", "near", object="green bowl", target="yellow block") == (
+        "est-ce que le bol vert est près du cube jaune ?"
+    )
 
 
 def state(objects: dict[str, tuple[str, str, list[float]]], task: TaskState, gripper: float = 0.0) -> PrivilegedState:

@@ -55,3 +55,26 @@ def test_a_template_with_an_unknown_slot_is_refused(tmp_path):
     path.write_text("phrasings:\n  bad:\n" + "".join(f"    {kind}: ['do the {{thing}}']\n" for kind in TASK_KINDS))
     with pytest.raises(ValueError, match="unknown slot"):
         load_phrasings(path)
+
+
+def test_where_an_object_lies_is_said_only_when_given_and_only_as_its_own_side(phrasings):
+    from rt2_ros.data.phrasing import SIDE_MARGIN, table_side
+
+    assert table_side(SIDE_MARGIN + 0.01) == "left" and table_side(-SIDE_MARGIN - 0.01) == "right"  # REP 103: +y left
+    assert table_side(SIDE_MARGIN / 2) is None and table_side(-SIDE_MARGIN / 2) is None
+    training, task = phrasings["training"], TASKS["move_near"]
+    rng = np.random.default_rng(3)
+    plain = [phrase(rng, task, training) for _ in range(500)]
+    assert not any(" on the left" in text or " on the right" in text for text in plain)
+    # Without sides the same generator draws the same wordings as before sides existed (eval commands unchanged).
+    rng = np.random.default_rng(3)
+    assert plain == [phrase(rng, task, training, {}) for _ in range(500)]
+    rng = np.random.default_rng(4)
+    sided = [phrase(rng, task, training, {"red block": "left"}) for _ in range(500)]
+    placed = [text for text in sided if re.search(r"(block|cube|box) (over )?on the left", text)]
+    assert 0.3 < len(placed) / len(sided) < 0.8, len(placed)
+    assert not any("on the right" in text for text in sided)  # the target was not given a side
+    assert not any(words(text) & {"leftmost", "rightmost", "furthest", "nearest", "closest"} for text in sided)
+    # The held-out split has no side fillers: its wordings never say where an object lies.
+    rng = np.random.default_rng(5)
+    assert not any("on the left" in phrase(rng, task, phrasings["held_out"], {"red block": "left"}) for _ in range(200))

@@ -114,6 +114,28 @@ def test_resume_continues_from_the_checkpoint(smoke_run, tmp_path):
     assert not all(torch.equal(trained[name], saved[name]) for name in saved)
 
 
+def test_init_fine_tunes_a_trained_model_and_refuses_another_shape(smoke_run, tmp_path):
+    """`init`: the run starts from a trained model's weights (its first step's losses are the trained model's, far
+    below a fresh one's), trains them on, and refuses a model whose config differs from the run's."""
+    from rt2_ros.training.loop import train
+
+    config = smoke_run["config"]
+    trained = load_file(Path(smoke_run["model"]) / "model.safetensors")
+    lines: list[str] = []
+    tuned = replace(config, output=str(tmp_path / "tuned"), init=str(smoke_run["model"]), log_every=1,
+                    optim=replace(config.optim, steps=3, warmup=0))  # fmt: skip
+    train(tuned, log=lines.append, progress=False)
+    assert f"weights from {smoke_run['model']}" in lines
+    first = logged(lines)[0]
+    fresh = logged(smoke_run["log"])[0]
+    assert first["action"] < ACTION_RATIO * fresh["action"] and first["answer"] < ANSWER_RATIO * fresh["answer"]
+    result = load_file(tmp_path / "tuned" / "model" / "model.safetensors")
+    assert result.keys() == trained.keys() and not all(torch.equal(result[name], trained[name]) for name in trained)
+    wider = replace(tuned, output=str(tmp_path / "wider"), model={**config.model, "d_model": 96})
+    with pytest.raises(ValueError, match="d_model"):
+        train(wider, progress=False)
+
+
 def test_resume_without_a_checkpoint_says_so(smoke_config, tmp_path):
     from rt2_ros.training.loop import train
 

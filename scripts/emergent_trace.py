@@ -1,0 +1,112 @@
+"""Why a tiny VLA fails a category: per episode, what its pointers looked at and what the arm was told to do.
+
+Runs a category's episodes in process (the seeds, scenes and commands of `rt2-ros eval --in-process`) and prints,
+for each: the command; the object the command is about; which object the object and the target pointer pointed at
+(the object whose image position is nearest the pointer's peak cell: at the first step, and the two most frequent
+over the episode); the share of steps held because the pointer was unsure (below min_confidence, as policy_node
+holds); the mean gripper command (1: closed, a push's or a carry's); whether and when the model terminated; what
+was lifted. It separates a grounding failure (the pointer on the wrong object) from an acting one (the right
+object, the wrong motion). docs/tiny-vla.md quotes its output.
+
+    .venv/bin/python scripts/emergent_trace.py relations --episodes 8 [--model-path runs/tiny_vla_finetune/model]
+"""
+
+import argparse
+import collections
+from pathlib import Path
+
+import numpy as np
+
+from rt2_ros.data.phrasing import load_phrasings
+from rt2_ros.evaluation.categories import load_categories
+from rt2_ros.evaluation.commands import EpisodeCommand
+from rt2_ros.evaluation.in_process import PolicyActor, kinds_for
+from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
+from rt2_ros.policy.tiny.processing_tiny import image_points_to_model
+from rt2_ros.sim.episode import DeltaFollower, run_episode
+from rt2_ros.sim.tasks import TaskSpec, lifted
+from rt2_ros.sim.variation import load_variations
+from rt2_ros.sim.world import SimWorld
+
+IMAGE_SIZE = 224
+CONTROL_RATE = 5.0
+
+
+class TracingActor(PolicyActor):
+    """PolicyActor that keeps, per step, what each pointer looked at, the confidence and the action."""
+
+    def __init__(self, policy: TinyPolicy, command: EpisodeCommand, min_confidence: float, world: SimWorld) -> None:
+        super().__init__(policy, command, min_confidence)
+        self.camera, self.steps = world.camera(), []
+        self._act = policy.act
+        policy.act = self._traced_act  # the step PolicyActor runs, kept for the trace
+        self._last = None
+
+    def _traced_act(self, observation):
+        self._last = self._act(observation)
+        return self._last
+
+    def __call__(self, image, state):
+        action = super().__call__(image, state)
+        step = self._last
+        grid = step.pointers.shape[-1]
+        looked = []
+        for pointer in step.pointers:  # (G, G) per role
+            row, column = np.unravel_index(int(np.argmax(pointer)), pointer.shape)
+            uv = np.array([(column + 0.5) / grid, (row + 0.5) / grid])
+            distance = {
+                name: float(np.linalg.norm(self._model_uv(item.position) - uv)) for name, item in state.objects.items()
+            }
+            looked.append(min(distance, key=distance.get))
+        self.steps.append((looked, step.confidence, step.action))
+        return action
+
+    def _model_uv(self, position) -> np.ndarray:
+        pixel = self.camera.project(np.asarray(position, dtype=float)[None])[0]
+        return image_points_to_model(pixel, IMAGE_SIZE, IMAGE_SIZE, self.policy.config)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("category")
+    parser.add_argument("--episodes", type=int, default=8)
+    parser.add_argument("--model-path", type=Path, default=None)
+    parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--min-confidence", type=float, default=0.7)
+    args = parser.parse_args()
+    category = load_categories()[args.category]
+    policy = TinyPolicy(args.model_path)
+    world = SimWorld(
+        seed=args.seed, image_size=(IMAGE_SIZE, IMAGE_SIZE), variation=load_variations()[category.variation]
+    )
+    follower = DeltaFollower(world, 1.0 / CONTROL_RATE)
+    command = EpisodeCommand(category, np.random.default_rng(args.seed), load_phrasings()[category.phrasings])
+    actor = TracingActor(policy, command, args.min_confidence, world)
+    solved = 0
+    for kind in kinds_for(category, args.episodes):
+        actor.steps = []
+        episode = run_episode(world, actor, follower, TaskSpec(kind), max_steps=round(30 * CONTROL_RATE), render=True,
+                              done=command.done)  # fmt: skip
+        solved += episode.success
+        roles = list(zip(*[looked for looked, _, _ in actor.steps], strict=True))
+        confidence = np.array([step_confidence for _, step_confidence, _ in actor.steps])
+        actions = [action for _, _, action in actor.steps]
+        final = world.privileged_state()
+        verdict = "solved" if episode.success else "failed"
+        print(
+            f"{command.instruction!r} (about the {command.named or 'nothing'}): {verdict} after {episode.steps} steps"
+        )
+        for role, looked in zip(policy.pointer_roles, roles, strict=False):
+            common = ", ".join(f"{name} {count}" for name, count in collections.Counter(looked).most_common(2))
+            print(f"    {role} pointer: first at the {looked[0]}; most: {common}")
+        terminated = next((index for index, action in enumerate(actions) if action.terminate), None)
+        print(f"    held (unsure) {np.mean(confidence < args.min_confidence):.0%} of steps; gripper "
+              f"{np.mean([action.gripper for action in actions]):.2f}; terminated "
+              f"{'at step ' + str(terminated) if terminated is not None else 'never'}; lifted "
+              f"{[name for name, item in final.objects.items() if lifted(item)] or 'nothing'}")  # fmt: skip
+    print(f"{solved}/{args.episodes} solved")
+    world.close()
+
+
+if __name__ == "__main__":
+    main()
