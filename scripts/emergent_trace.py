@@ -30,6 +30,7 @@ from rt2_ros.sim.world import SimWorld
 
 IMAGE_SIZE = 224
 CONTROL_RATE = 5.0
+TIMEOUT = 30.0  # s an episode may take (the docs' traces: 150 steps)
 
 
 class TracingActor(PolicyActor):
@@ -38,17 +39,10 @@ class TracingActor(PolicyActor):
     def __init__(self, policy: TinyPolicy, command: EpisodeCommand, min_confidence: float, world: SimWorld) -> None:
         super().__init__(policy, command, min_confidence)
         self.camera, self.steps = world.camera(), []
-        self._act = policy.act
-        policy.act = self._traced_act  # the step PolicyActor runs, kept for the trace
-        self._last = None
-
-    def _traced_act(self, observation):
-        self._last = self._act(observation)
-        return self._last
 
     def __call__(self, image, state):
         action = super().__call__(image, state)
-        step = self._last
+        step = self.last_step
         grid = step.pointers.shape[-1]
         looked = []
         for pointer in step.pointers:  # (G, G) per role
@@ -85,8 +79,8 @@ def main() -> None:
     solved = 0
     for kind in kinds_for(category, args.episodes):
         actor.steps = []
-        episode = run_episode(world, actor, follower, TaskSpec(kind), max_steps=round(30 * CONTROL_RATE), render=True,
-                              done=command.done)  # fmt: skip
+        steps = round(TIMEOUT * CONTROL_RATE)
+        episode = run_episode(world, actor, follower, TaskSpec(kind), max_steps=steps, render=True, done=command.done)
         solved += episode.success
         roles = list(zip(*[looked for looked, _, _ in actor.steps], strict=True))
         confidence = np.array([step_confidence for _, step_confidence, _ in actor.steps])

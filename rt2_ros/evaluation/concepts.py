@@ -22,7 +22,7 @@ import numpy as np
 
 from rt2_ros.data import languages
 from rt2_ros.data.phrasing import PhrasingSplit, phrase
-from rt2_ros.data.vqa import CLEAR, NUMBER_WORDS, symbol_kind
+from rt2_ros.data.vqa import CLEAR, NUMBER_WORDS, symbol_names
 from rt2_ros.sim.privileged import PrivilegedState, TaskState
 from rt2_ros.sim.scene import BLOCK_COLORS, DIGITS
 from rt2_ros.sim.tasks import is_success, lifted, planar_distance, released, resting
@@ -106,8 +106,7 @@ def relations(rng: np.random.Generator, state: PrivilegedState, phrasings: Phras
 
 def symbol_phrase(rng: np.random.Generator, symbol: str) -> str:
     """How a command names a marker: 'H', 'letter H', '3', 'number 3', 'sum of one plus two', 'star'."""
-    kind = symbol_kind(symbol)
-    options = [symbol] if kind == "shape" else [symbol, f"{kind} {symbol}"]
+    options = list(symbol_names(symbol))
     if symbol in DIGITS and int(symbol) >= 2:
         first = int(rng.integers(1, int(symbol)))
         options.append(f"sum of {NUMBER_WORDS[first]} plus {NUMBER_WORDS[int(symbol) - first]}")

@@ -14,7 +14,7 @@ from rt2_ros.data.phrasing import load_phrasings
 from rt2_ros.evaluation.categories import Category
 from rt2_ros.evaluation.commands import EpisodeCommand
 from rt2_ros.evaluation.results import EpisodeResult
-from rt2_ros.policy.base import Observation, Policy, Proprio
+from rt2_ros.policy.base import Observation, Policy, PolicyStep, Proprio
 from rt2_ros.sim.episode import DeltaFollower, run_episode
 from rt2_ros.sim.privileged import PrivilegedState
 from rt2_ros.sim.tasks import TaskSpec
@@ -34,10 +34,12 @@ def kinds_for(category: Category, count: int) -> list[str]:
 
 class PolicyActor:
     """run_episode's actor: the policy on the frame, the command (said at the first step) and the arm's state.
-    A step less sure than `min_confidence` is not acted on (the arm holds), as policy_node does."""
+    A step less sure than `min_confidence` is not acted on (the arm holds), as policy_node does. `last_step` is the
+    policy's last PolicyStep (pointers, confidence, the action it asked for), for tools that trace an episode."""
 
     def __init__(self, policy: Policy, command: EpisodeCommand, min_confidence: float = 0.0) -> None:
         self.policy, self.command, self.min_confidence = policy, command, min_confidence
+        self.last_step: PolicyStep | None = None
 
     def __call__(self, image: np.ndarray, state: PrivilegedState) -> Action:
         if state.step == 0:
@@ -45,6 +47,7 @@ class PolicyActor:
             self.command.say(state)
         proprio = Proprio(np.asarray(state.ee_position), np.asarray(state.ee_quaternion), state.gripper)
         step = self.policy.act(Observation(image, self.command.instruction, state.stamp, None, proprio))
+        self.last_step = step
         if step.confidence is not None and step.confidence < self.min_confidence:
             return Action(np.zeros(3), np.zeros(3), state.gripper, False)  # hold: the gate's watchdog would
         return step.action
