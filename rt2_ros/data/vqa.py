@@ -39,6 +39,13 @@ NEAREST = ("which block is nearest the {bowl}?", "which block is closest to the 
 EXTREMES = {"left": ("which block is leftmost?", "which block is furthest to the left?"),
             "right": ("which block is rightmost?", "which block is furthest to the right?")}  # fmt: skip
 BETWEEN = ("which block is between the two bowls?",)
+# The same relations as a referring expression, answered with where the block is (as "where is the red block?" is):
+# "where is the block closest to the white bowl?" names the block the way a command would.
+WHERE_RELATION = "where is the {referent}?"
+REFERENTS = {"nearest": ("block nearest the {bowl}", "block closest to the {bowl}"),
+             "left": ("leftmost block", "block furthest to the left"),
+             "right": ("rightmost block", "block furthest to the right"),
+             "between": ("block between the two bowls",)}  # fmt: skip
 SUMS = ("what is {a} plus {b}?", "what is the sum of {a} and {b}?")
 WHERE_SUM = ("where is {a} plus {b}?", "where is the sum of {a} and {b}?")
 NEAREST_SYMBOL = ("which symbol is nearest the {object}?",)
@@ -96,6 +103,10 @@ def all_question_texts() -> Iterator[str]:
         yield f"which bowl is on the {side}?"
         yield from EXTREMES[side]
     yield from BETWEEN
+    for relation, referents in REFERENTS.items():
+        bowls = [f"{color} bowl" for color in COLOR_NAMES] if relation == "nearest" else [""]
+        for referent in referents:
+            yield from (WHERE_RELATION.format(referent=referent.format(bowl=bowl)) for bowl in bowls)
     yield "how many blocks are there?"
     for symbol in SYMBOLS:
         yield WHERE_SYMBOL[0].format(name=symbol)
@@ -268,6 +279,12 @@ def _relations(rng, scene: Scene, config) -> Question | None:
         text = BETWEEN[0]
     if block is None:
         return None
+    if rng.random() < 0.5:  # as a referring expression: where the block is, as a command names it
+        referents = REFERENTS[relation]
+        referent = referents[int(rng.integers(len(referents)))]
+        if relation == "nearest":
+            referent = referent.format(bowl=scene.name(bowl))
+        return Question(WHERE_RELATION.format(referent=referent), _bins(scene, block, config), (block, -1))
     return Question(text, (scene.color[block],), (block, -1))
 
 

@@ -48,8 +48,9 @@ def test_questions_are_answered_from_the_ground_truth(cache):
         assert tokens[-1] == CONFIG.special_id("<eos>")
         if question.text.startswith("where is the "):
             slot = question.pointers[0]
-            color, kind = question.text[len("where is the ") : -1].split()
-            assert (COLOR_NAMES[row["object_color"][slot]], OBJECT_KINDS[row["object_kind"][slot]]) == (color, kind)
+            name = question.text[len("where is the ") : -1].split()
+            if name[0] in COLOR_NAMES:  # "where is the red block?" (else a relation: "where is the leftmost block?")
+                assert [COLOR_NAMES[row["object_color"][slot]], OBJECT_KINDS[row["object_kind"][slot]]] == name
             position = table_position(np.array(question.answer), CONFIG)
             assert np.abs(position - row["object_position"][slot][:2]).max() < 0.002  # within a bin
 

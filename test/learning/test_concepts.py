@@ -15,7 +15,7 @@ from rt2_ros.data.vqa import CONCEPTS, NEAR, all_question_texts, ask
 from rt2_ros.evaluation.categories import load_categories
 from rt2_ros.evaluation.concepts import MARKER_REACH, MOVED, impossible, matching, relations, symbols
 from rt2_ros.policy.tiny.configuration_tiny import TinyVLAConfig
-from rt2_ros.policy.tiny.processing_tiny import answer_tokens
+from rt2_ros.policy.tiny.processing_tiny import answer_tokens, table_bins
 from rt2_ros.sim.privileged import ObjectState, PrivilegedState, TaskState
 from rt2_ros.sim.scene import SHAPES
 from rt2_ros.sim.variation import load_variations
@@ -108,6 +108,26 @@ def test_a_matching_question_points_at_the_block_and_its_bowl(scenes):
                 block, bowl = question.pointers
                 assert row["object_color"][block] == row["object_color"][bowl]
                 assert row["object_kind"][bowl] == 1  # a bowl
+
+
+def test_a_relation_said_as_a_referring_expression_is_answered_with_where_that_block_is(scenes):
+    """ "where is the block closest to the white bowl?" names the block as a command would; its answer is the
+    block's table bins and the object pointer is on it."""
+    rng = np.random.default_rng(4)
+    asked = 0
+    for row in rows(scenes):
+        for _ in range(30):
+            question = ask(rng, row, CONFIG, robot=False, concepts=("relations",))
+            if not question.text.startswith("where is the") or "block" not in question.text.split()[3:]:
+                continue
+            if not any(word in question.text for word in ("nearest", "closest", "most", "furthest", "between")):
+                continue
+            block = question.pointers[0]
+            assert row["object_kind"][block] == 0, question
+            bins = table_bins(row["object_position"][block][:2], CONFIG)
+            assert question.answer == tuple(int(value) for value in bins), question
+            asked += 1
+    assert asked > 20
 
 
 def test_near_questions_point_in_a_commands_order(scenes):
