@@ -8,7 +8,16 @@ holds); the mean gripper command (1: closed, a push's or a carry's); whether and
 was lifted. It separates a grounding failure (the pointer on the wrong object) from an acting one (the right
 object, the wrong motion). docs/tiny-vla.md quotes its output.
 
+`--also TEMPLATE` (repeatable) points with other wordings at each episode's first frame ({object}: the object the
+command is about, {colour}: its colour), such as the concept's question or the plain command naming the target;
+`--target TEMPLATE` names the object the target pointer should find ("{colour} bowl" for matching). The summary
+counts, per colour of the named object, the episodes solved and where each wording's target pointer started (on
+the target, on the named object itself, elsewhere): whether the concept is learned in the questions but not
+carried into the command, or missing in both.
+
     .venv/bin/python scripts/emergent_trace.py relations --episodes 8 [--model-path runs/tiny_vla_finetune/model]
+    .venv/bin/python scripts/emergent_trace.py matching --episodes 40 --target "{colour} bowl" \
+        --also "which bowl matches the {object}?" --also "put the {object} in the {colour} bowl"
 """
 
 import argparse
@@ -21,6 +30,7 @@ from rt2_ros.data.phrasing import load_phrasings
 from rt2_ros.evaluation.categories import load_categories
 from rt2_ros.evaluation.commands import EpisodeCommand
 from rt2_ros.evaluation.in_process import PolicyActor, kinds_for
+from rt2_ros.policy.base import Proprio
 from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
 from rt2_ros.policy.tiny.processing_tiny import image_points_to_model
 from rt2_ros.sim.episode import DeltaFollower, run_episode
@@ -36,28 +46,54 @@ TIMEOUT = 30.0  # s an episode may take (the docs' traces: 150 steps)
 class TracingActor(PolicyActor):
     """PolicyActor that keeps, per step, what each pointer looked at, the confidence and the action."""
 
-    def __init__(self, policy: TinyPolicy, command: EpisodeCommand, min_confidence: float, world: SimWorld) -> None:
+    def __init__(
+        self, policy: TinyPolicy, command: EpisodeCommand, min_confidence: float, world: SimWorld, also: list[str]
+    ) -> None:
         super().__init__(policy, command, min_confidence)
-        self.camera, self.steps = world.camera(), []
+        self.camera, self.steps, self.also = world.camera(), [], also
+        self.first: list[tuple[str, str, list[str]]] = []  # at the first frame: (template, text, objects looked at)
 
     def __call__(self, image, state):
         action = super().__call__(image, state)
         step = self.last_step
-        grid = step.pointers.shape[-1]
-        looked = []
-        for pointer in step.pointers:  # (G, G) per role
+        self.steps.append((self.looked(step.pointers, state), step.confidence, step.action))
+        if state.step == 0:
+            self.first = [("command", self.command.instruction, self.steps[-1][0])]
+            proprio = Proprio(np.asarray(state.ee_position), np.asarray(state.ee_quaternion), state.gripper)
+            for template in self.also if self.command.named else []:
+                text = wording(template, self.command.named, state)
+                pointers = self.policy.run(self.policy.inputs(image, text, proprio))[2]
+                self.first.append((template, text, self.looked(pointers, state)))
+        return action
+
+    def looked(self, pointers: np.ndarray, state) -> list[str]:
+        """Per pointer role, (G, G) each: the object whose image position is nearest the pointer's peak cell."""
+        grid = pointers.shape[-1]
+        names = []
+        for pointer in pointers:
             row, column = np.unravel_index(int(np.argmax(pointer)), pointer.shape)
             uv = np.array([(column + 0.5) / grid, (row + 0.5) / grid])
             distance = {
                 name: float(np.linalg.norm(self._model_uv(item.position) - uv)) for name, item in state.objects.items()
             }
-            looked.append(min(distance, key=distance.get))
-        self.steps.append((looked, step.confidence, step.action))
-        return action
+            names.append(min(distance, key=distance.get))
+        return names
 
     def _model_uv(self, position) -> np.ndarray:
         pixel = self.camera.project(np.asarray(position, dtype=float)[None])[0]
         return image_points_to_model(pixel, IMAGE_SIZE, IMAGE_SIZE, self.policy.config)
+
+
+def wording(template: str, named: str, state) -> str:
+    """A --also or --target template for this episode: {object} the named object, {colour} its colour."""
+    return template.format(object=named, colour=state.objects[named].color)
+
+
+def where_target(looked: list[str], named: str, target: str) -> str:
+    """Where a wording's target pointer started: on the target (when one is given), the named object, elsewhere."""
+    if target and looked[1] == target:
+        return "target"
+    return "named object" if looked[1] == named else "elsewhere"
 
 
 def main() -> None:
@@ -67,6 +103,19 @@ def main() -> None:
     parser.add_argument("--model-path", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--min-confidence", type=float, default=0.7)
+    parser.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="TEMPLATE",
+        help="another wording to point with at each first frame ({object}, {colour})",
+    )
+    parser.add_argument(
+        "--target",
+        default="",
+        metavar="TEMPLATE",
+        help="the object the target pointer should find ({object}, {colour}), for the summary",
+    )
     args = parser.parse_args()
     category = load_categories()[args.category]
     policy = TinyPolicy(args.model_path)
@@ -75,8 +124,9 @@ def main() -> None:
     )
     follower = DeltaFollower(world, 1.0 / CONTROL_RATE)
     command = EpisodeCommand(category, np.random.default_rng(args.seed), load_phrasings()[category.phrasings])
-    actor = TracingActor(policy, command, args.min_confidence, world)
+    actor = TracingActor(policy, command, args.min_confidence, world, args.also)
     solved = 0
+    by_colour: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for kind in kinds_for(category, args.episodes):
         actor.steps = []
         steps = round(TIMEOUT * CONTROL_RATE)
@@ -98,7 +148,22 @@ def main() -> None:
               f"{np.mean([action.gripper for action in actions]):.2f}; terminated "
               f"{'at step ' + str(terminated) if terminated is not None else 'never'}; lifted "
               f"{[name for name, item in final.objects.items() if lifted(item)] or 'nothing'}")  # fmt: skip
+        colour = final.objects[command.named].color if command.named else "-"
+        target = wording(args.target, command.named, final) if args.target and command.named else ""
+        tally = by_colour[colour]
+        tally["episodes"] += 1
+        tally["solved"] += episode.success
+        for template, text, looked in actor.first:
+            if template != "command":
+                print(f"    {text!r}: object pointer at the {looked[0]}, target pointer at the {looked[1]}")
+            tally[template, where_target(looked, command.named, target)] += 1
     print(f"{solved}/{args.episodes} solved")
+    for colour, tally in sorted(by_colour.items()):
+        print(f"{colour}: {tally['solved']}/{tally['episodes']} solved; first target pointer:")
+        for template in ["command", *args.also]:
+            places = ", ".join(f"{place} {tally[template, place]}" for place in ("target", "named object", "elsewhere")
+                               if tally[template, place])  # fmt: skip
+            print(f"    {template}: {places}")
     world.close()
 
 
