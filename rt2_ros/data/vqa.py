@@ -50,10 +50,6 @@ SUMS = ("what is {a} plus {b}?", "what is the sum of {a} and {b}?")
 WHERE_SUM = ("where is {a} plus {b}?", "where is the sum of {a} and {b}?")
 NEAREST_SYMBOL = ("which symbol is nearest the {object}?",)
 IS_NEAR = ("is the {object} near the {other}?",)
-# Of the is-near questions in a scene where a block and a bowl share a colour, the share asked about that pair: a
-# command giving one colour to both its things ("the green block ... the green bowl") bound the target pointer to
-# the bowl in 1 of 19 scenes (the matching trace in docs/tiny-vla.md); these teach the roles apart by kind.
-SHARED_COLOUR_SHARE = 0.5
 # A block and a marker in a command's order (object, then target), as "move the red block to the H" names them.
 NEAR_SYMBOL = ("is the {object} near the {symbol}?", "is the {object} next to the {symbol}?")
 
@@ -182,7 +178,7 @@ def ask(
     `concepts`: the concept families that may be asked (CONCEPTS; the ablation leaves some out).
     """
     scene = Scene(row)
-    families = ["where", "where", "exists", "count_color", "color_of", "count_blocks", "is_near", "is_near"]
+    families = ["where", "where", "exists", "count_color", "color_of", "count_blocks", "is_near"]
     families += ["bowl_side"] if len(scene.bowls) == 2 else []
     families += ["holding", "holding"] if robot and row["task_object"] >= 0 else []
     families += [family for family in CONCEPTS if family in concepts for _ in range(2)]
@@ -230,16 +226,9 @@ def _count_blocks(rng, scene: Scene, config) -> Question:
 
 def _is_near(rng, scene: Scene, config) -> Question | None:
     pairable = [slot for slot in scene.unique if scene.kind[slot] in PAIRABLE]
-    bowls = [slot for slot in pairable if scene.kind[slot] == "bowl"]
-    shared = [(block, bowl) for block in pairable for bowl in bowls
-              if scene.kind[block] == "block" and scene.color[block] == scene.color[bowl]]  # fmt: skip
-    balance = not shared or rng.random() >= SHARED_COLOUR_SHARE
-    if balance:
-        first, second = (int(slot) for slot in rng.choice(pairable, size=2, replace=False))
-    else:  # "is the green block near the green bowl?", kept even though the answer is mostly no
-        first, second = shared[int(rng.integers(len(shared)))]
+    first, second = (int(slot) for slot in rng.choice(pairable, size=2, replace=False))
     near = scene.distance(first, second) < NEAR
-    if balance and not near and rng.random() < 0.5:  # about as many yes as no: ask about the nearest other instead
+    if not near and rng.random() < 0.5:  # about as many yes as no: ask about the nearest other instead
         second = min((slot for slot in pairable if slot != first), key=lambda slot: scene.distance(first, slot))
         near = scene.distance(first, second) < NEAR
     text = IS_NEAR[0].format(object=scene.name(first), other=scene.name(second))

@@ -177,34 +177,6 @@ SCENE = {
 }
 
 
-def test_a_block_and_the_bowl_of_its_colour_are_asked_about_together(scenes):
-    """Where a block and a bowl share a colour, about half the is-near questions name that pair, in a command's
-    order ("is the green block near the green bowl?": object pointer on the block, target on the bowl), without
-    any concept family: a command giving one colour to two things must still bind each role to its kind."""
-    rng = np.random.default_rng(4)
-    shared = asked = 0
-    for row in rows(scenes):
-        kinds, colours = row["object_kind"], row["object_color"]
-        pairs = {(int(block), int(bowl)) for block in np.flatnonzero(kinds == 0) for bowl in np.flatnonzero(kinds == 1)
-                 if colours[block] == colours[bowl]}  # fmt: skip
-        if not pairs:
-            continue
-        for _ in range(40):
-            question = ask(rng, row, CONFIG, robot=False, concepts=())
-            if " near the " not in question.text:
-                continue
-            asked += 1
-            first, second = question.pointers
-            if (first, second) not in pairs:
-                continue
-            shared += 1
-            colour = COLOR_NAMES[colours[first]]
-            assert question.text == f"is the {colour} block near the {colour} bowl?", question
-            distance = np.linalg.norm(row["object_position"][first][:2] - row["object_position"][second][:2])
-            assert question.answer == ("yes" if distance < NEAR else "no",), question
-    assert asked > 40 and shared > 0.3 * asked, (shared, asked)
-
-
 def test_the_matching_command_is_done_when_the_block_rests_in_its_own_colours_bowl():
     start = state(SCENE, TaskState("put_in_bowl", "", "red block", target="white bowl"))
     said = matching(np.random.default_rng(0), start, PHRASINGS)
