@@ -29,8 +29,7 @@ import numpy as np
 from rt2_ros.data.phrasing import load_phrasings
 from rt2_ros.evaluation.categories import load_categories
 from rt2_ros.evaluation.commands import EpisodeCommand
-from rt2_ros.evaluation.in_process import PolicyActor, kinds_for
-from rt2_ros.policy.base import Proprio
+from rt2_ros.evaluation.in_process import PolicyActor, kinds_for, sim_proprio
 from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
 from rt2_ros.policy.tiny.processing_tiny import image_points_to_model
 from rt2_ros.sim.episode import DeltaFollower, run_episode
@@ -59,24 +58,21 @@ class TracingActor(PolicyActor):
         self.steps.append((self.looked(step.pointers, state), step.confidence, step.action))
         if state.step == 0:
             self.first = [("command", self.command.instruction, self.steps[-1][0])]
-            proprio = Proprio(np.asarray(state.ee_position), np.asarray(state.ee_quaternion), state.gripper)
             for template in self.also if self.command.named else []:
                 text = wording(template, self.command.named, state)
-                pointers = self.policy.run(self.policy.inputs(image, text, proprio))[2]
+                pointers = self.policy.run(self.policy.inputs(image, text, sim_proprio(state)))[2]
                 self.first.append((template, text, self.looked(pointers, state)))
         return action
 
     def looked(self, pointers: np.ndarray, state) -> list[str]:
         """Per pointer role, (G, G) each: the object whose image position is nearest the pointer's peak cell."""
         grid = pointers.shape[-1]
+        where = {name: self._model_uv(item.position) for name, item in state.objects.items()}  # projected once
         names = []
         for pointer in pointers:
             row, column = np.unravel_index(int(np.argmax(pointer)), pointer.shape)
             uv = np.array([(column + 0.5) / grid, (row + 0.5) / grid])
-            distance = {
-                name: float(np.linalg.norm(self._model_uv(item.position) - uv)) for name, item in state.objects.items()
-            }
-            names.append(min(distance, key=distance.get))
+            names.append(min(where, key=lambda name: float(np.linalg.norm(where[name] - uv))))
         return names
 
     def _model_uv(self, position) -> np.ndarray:

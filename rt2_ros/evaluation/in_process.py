@@ -45,12 +45,16 @@ class PolicyActor:
         if state.step == 0:
             self.policy.reset()
             self.command.say(state)
-        proprio = Proprio(np.asarray(state.ee_position), np.asarray(state.ee_quaternion), state.gripper)
-        step = self.policy.act(Observation(image, self.command.instruction, state.stamp, None, proprio))
+        step = self.policy.act(Observation(image, self.command.instruction, state.stamp, None, sim_proprio(state)))
         self.last_step = step
         if step.confidence is not None and step.confidence < self.min_confidence:
             return Action(np.zeros(3), np.zeros(3), state.gripper, False)  # hold: the gate's watchdog would
         return step.action
+
+
+def sim_proprio(state: PrivilegedState) -> Proprio:
+    """The arm's own state as a policy reads it (/rt2/ee_pose and the gripper joint), from the sim's."""
+    return Proprio(np.asarray(state.ee_position), np.asarray(state.ee_quaternion), state.gripper)
 
 
 def evaluate_in_process(

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rt2_ros.data import languages
+from rt2_ros.evaluation.in_process import sim_proprio
 from rt2_ros.policy.base import Observation, Proprio
 from rt2_ros.policy.tiny.configuration_tiny import ANSWER_WORDS, COLOUR_LEXICON
 from rt2_ros.policy.tiny.policy_tiny import PRESENCE_RECHECK, TinyPolicy, block_colours, named_colours
@@ -53,7 +54,7 @@ def scene() -> tuple[np.ndarray, Proprio, list[str], list[str]]:
     present = sorted({item.color for item in state.objects.values() if item.kind == "block"})
     colours_seen = {item.color for item in state.objects.values()}
     absent = [color for color in BLOCK_COLORS if color not in colours_seen]
-    proprio = Proprio(np.asarray(state.ee_position), np.asarray(state.ee_quaternion), state.gripper)
+    proprio = sim_proprio(state)
     return image, proprio, present, absent
 
 
