@@ -31,7 +31,7 @@ from rt2_ros.evaluation.categories import load_categories
 from rt2_ros.evaluation.commands import EpisodeCommand
 from rt2_ros.evaluation.in_process import PolicyActor, kinds_for, sim_proprio
 from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
-from rt2_ros.policy.tiny.processing_tiny import image_points_to_model
+from rt2_ros.policy.tiny.processing_tiny import image_points_to_model, pointer_peak
 from rt2_ros.sim.episode import DeltaFollower, run_episode
 from rt2_ros.sim.tasks import TaskSpec, lifted
 from rt2_ros.sim.variation import load_variations
@@ -66,12 +66,10 @@ class TracingActor(PolicyActor):
 
     def looked(self, pointers: np.ndarray, state) -> list[str]:
         """Per pointer role, (G, G) each: the object whose image position is nearest the pointer's peak cell."""
-        grid = pointers.shape[-1]
         where = {name: self._model_uv(item.position) for name, item in state.objects.items()}  # projected once
         names = []
         for pointer in pointers:
-            row, column = np.unravel_index(int(np.argmax(pointer)), pointer.shape)
-            uv = np.array([(column + 0.5) / grid, (row + 0.5) / grid])
+            uv = pointer_peak(pointer)
             names.append(min(where, key=lambda name: float(np.linalg.norm(where[name] - uv))))
         return names
 

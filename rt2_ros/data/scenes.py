@@ -16,6 +16,7 @@ from rt2_ros.data.cache import Cache, CacheWriter, load_cache, preprocessing_key
 from rt2_ros.data.recording import episode_seed
 from rt2_ros.policy.tiny.configuration_tiny import TinyVLAConfig
 from rt2_ros.policy.tiny.processing_tiny import proprio_vector
+from rt2_ros.sim.scene import SceneConfig, marker_look
 from rt2_ros.sim.variation import load_variations
 from rt2_ros.sim.world import SimWorld
 
@@ -32,7 +33,8 @@ def build_scene_cache(
     """A cache of `count` question-only scenes of `variation` (reused when it already holds them)."""
     definition = asdict(load_variations()[variation])  # rebuilt when the variation's definition changes
     sources = {"scenes": {"count": count, "variation": variation, "seed": seed, "image_size": image_size,
-                          "definition": json.loads(json.dumps(definition))}}  # fmt: skip
+                          "definition": json.loads(json.dumps(definition)),
+                          "markers": marker_look(SceneConfig())}}  # fmt: skip
     try:
         cache = load_cache(folder)
         if cache.meta.get("scenes") == sources["scenes"] and all(

@@ -175,13 +175,14 @@ def ask(
     """A random question about one step's ground truth (`row`: the cache arrays at that step).
 
     `robot`: the step comes from an episode (the gripper may hold something), not from a single scene.
-    `concepts`: the concept families that may be asked (CONCEPTS; the ablation leaves some out).
+    `concepts`: the concept families that may be asked (CONCEPTS; the ablation leaves some out); a family named
+    n times is drawn n times as often.
     """
     scene = Scene(row)
     families = ["where", "where", "exists", "count_color", "color_of", "count_blocks", "is_near"]
     families += ["bowl_side"] if len(scene.bowls) == 2 else []
     families += ["holding", "holding"] if robot and row["task_object"] >= 0 else []
-    families += [family for family in CONCEPTS if family in concepts for _ in range(2)]
+    families += [family for family in CONCEPTS for _ in range(2 * concepts.count(family))]
     for _ in range(8):  # a concept a scene cannot answer (no marker, no clear relation) is drawn again
         question = FAMILIES[str(rng.choice(families))](rng, scene, config)
         if question is not None:

@@ -6,6 +6,7 @@ colours, poses, table look and lighting change per episode (see `world.SimWorld.
 Frames: MuJoCo's world frame is the arm's `base_link` frame; z = 0 is the table top.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 import mujoco
@@ -71,7 +72,7 @@ class SceneConfig:
     num_blocks: int = 3  # coloured blocks (the tasks' objects and move_near targets)
     num_bowls: int = 2
     num_markers: int = 3  # flat symbol markers (a scene variation says how many a reset puts on the table)
-    marker_half_size: float = 0.035  # m, half edge of a square marker
+    marker_half_size: float = 0.045  # m, half edge of a square marker
     block_half_size: float = 0.02  # m, half edge of the cube blocks
     bowl_radius: float = 0.075  # m, outer radius at the rim
     bowl_height: float = 0.04  # m
@@ -115,6 +116,14 @@ def symbol_material(symbol: str) -> str:
     return f"symbol_{symbol}"
 
 
+def marker_look(config: SceneConfig) -> str:
+    """A digest of how the markers look (every symbol's texture and the markers' size): what a cache of rendered
+    scenes is rebuilt on when it changes."""
+    digest = hashlib.sha256(np.stack([symbol_image(symbol) for symbol in SYMBOLS]).tobytes())
+    digest.update(repr(config.marker_half_size).encode())
+    return digest.hexdigest()[:16]
+
+
 def symbol_image(symbol: str, size: int = MARKER_TEXTURE) -> np.ndarray:
     """(size, size, 3) uint8: the symbol in black on white, as the marker's texture shows it."""
     import cv2
@@ -122,7 +131,9 @@ def symbol_image(symbol: str, size: int = MARKER_TEXTURE) -> np.ndarray:
     image = np.full((size, size, 3), 255, np.uint8)
     black, centre, radius = (0, 0, 0), size // 2, int(size * 0.36)
     if symbol in LETTERS or symbol in DIGITS:
-        scale, thickness = size / 36, max(2, size // 10)
+        # Bold and filling the marker: at the tiny VLA's 128 px a marker is ~12 px across, and thinner strokes
+        # (a tenth of the edge) blurred into one grey blob per letter or digit.
+        scale, thickness = size / 30, max(2, size // 6)
         (width, height), _ = cv2.getTextSize(symbol, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
         origin = ((size - width) // 2, (size + height) // 2)
         cv2.putText(image, symbol, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, black, thickness, cv2.LINE_AA)

@@ -20,7 +20,7 @@ class DataConfig:
     question_share: float = 0.3  # of the robot steps in a batch, the share asked a question instead of acting
     scene_share: float = 0.2  # share of a batch drawn from the scenes (always questions)
     # Concept families of questions (rt2_ros.data.vqa.CONCEPTS), each the only teacher of an emergent evaluation
-    # category; an ablation leaves some out.
+    # category; an ablation leaves some out; a family named n times is asked n times as often.
     concepts: list[str] = field(default_factory=lambda: list(CONCEPTS))
 
     def __post_init__(self) -> None:

@@ -17,7 +17,7 @@ from rt2_ros.evaluation.concepts import MARKER_REACH, MOVED, impossible, matchin
 from rt2_ros.policy.tiny.configuration_tiny import TinyVLAConfig
 from rt2_ros.policy.tiny.processing_tiny import answer_tokens, table_bins
 from rt2_ros.sim.privileged import ObjectState, PrivilegedState, TaskState
-from rt2_ros.sim.scene import SHAPES
+from rt2_ros.sim.scene import SHAPES, SceneConfig, marker_look
 from rt2_ros.sim.variation import load_variations
 
 CONFIG = TinyVLAConfig()
@@ -72,6 +72,9 @@ def rows(cache):
 def test_concept_scenes_have_markers_in_the_cache(scenes):
     assert load_cache(scenes.folder).meta["steps"] == 40
     assert (scenes.arrays["object_symbol"] >= 0).sum(1).max() >= 2
+    # the cache says how its markers looked: markers drawn another way (bolder, bigger) rebuild it
+    assert load_cache(scenes.folder).meta["scenes"]["markers"] == marker_look(SceneConfig())
+    assert marker_look(SceneConfig(marker_half_size=0.03)) != marker_look(SceneConfig())
 
 
 def test_every_family_is_asked_and_only_those_asked_for(scenes):
@@ -95,6 +98,23 @@ def test_every_family_is_asked_and_only_those_asked_for(scenes):
             text = ask(rng, row, CONFIG, robot=False, concepts=()).text
             assert not words(text) & {"same", "matches", "nearest", "closest", "leftmost", "plus", "symbol"}, text
             assert text.isascii()
+
+
+def test_a_concept_named_twice_is_asked_twice_as_often(scenes):
+    """data.concepts may name a family more than once to ask it more (a family the model learns slowly)."""
+
+    def symbol_share(concepts: tuple[str, ...]) -> float:
+        rng = np.random.default_rng(3)
+        about_symbols = []
+        for _ in range(40):
+            for row in rows(scenes):
+                question = ask(rng, row, CONFIG, robot=False, concepts=concepts)
+                marker = any(slot >= 0 and row["object_kind"][slot] == 4 for slot in question.pointers)
+                about_symbols.append(marker or any(word in question.text for word in ("symbol", "plus", "sum of")))
+        return float(np.mean(about_symbols))
+
+    once, four_times = symbol_share(CONCEPTS), symbol_share((*CONCEPTS, "symbols", "symbols", "symbols"))
+    assert four_times > 1.5 * once > 0, (once, four_times)
 
 
 def test_a_matching_question_points_at_the_block_and_its_bowl(scenes):

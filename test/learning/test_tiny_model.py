@@ -11,6 +11,7 @@ from rt2_ros.policy.base import Observation, Proprio
 from rt2_ros.policy.tiny.configuration_tiny import NUM_ACTION_TOKENS, TinyVLAConfig
 from rt2_ros.policy.tiny.modeling_tiny import TinyVLA, load_model
 from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
+from rt2_ros.policy.tiny.processing_tiny import pointer_peak
 from rt2_ros.training.loop import export_model
 
 SMALL = TinyVLAConfig(channels=(8, 8, 16), d_model=32, num_layers=2, num_heads=2)
@@ -59,6 +60,10 @@ def test_a_pointer_cell_is_the_cell_training_labels_it_with():
         centre = model.cell_uv[cell].numpy()
         np.testing.assert_allclose(centre, [(int(u * grid) + 0.5) / grid, (int(v * grid) + 0.5) / grid])
         assert np.all(np.abs(centre - [u, v]) <= 0.5 / grid + 1e-9)  # the object lies in that cell
+        # a pointer peaked on that cell is read back (the traces, the question probe) as that cell's centre
+        pointer = np.zeros(grid * grid)
+        pointer[cell] = 1.0
+        np.testing.assert_allclose(pointer_peak(pointer.reshape(grid, grid)), centre)
 
 
 def test_a_bad_config_names_the_field():
@@ -111,6 +116,12 @@ def test_the_policy_acts_from_the_frame_the_command_and_the_arms_state(checkpoin
     assert len(step.tokens) == NUM_ACTION_TOKENS and step.action.is_finite()
     assert np.all(np.abs(step.action.translation) <= 0.05) and 0 <= step.action.gripper <= 1
     assert isinstance(policy.answer(np.zeros((224, 224, 3), np.uint8), "is there a red block?", proprio), str)
+    # asked a question, the pointers look where they would for the same words said as a command
+    inputs = policy.inputs(np.full((224, 224, 3), 90, np.uint8), "where is the red block?", proprio)
+    said, pointers = policy.reply(inputs)
+    assert isinstance(said, str) and pointers.shape == (2, policy.config.feature_grid, policy.config.feature_grid)
+    np.testing.assert_allclose(pointers, policy.run(inputs)[2], atol=1e-5)
+    np.testing.assert_allclose(pointers.sum(axis=(1, 2)), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="needs the arm's state"):
         policy.act(observation(None))
     with pytest.raises(ValueError, match="must be finite"):

@@ -83,8 +83,12 @@ class TinyPolicy(Policy):
 
     def inputs(self, image: np.ndarray, text: str, proprio: Proprio) -> dict[str, Tensor]:
         """encode_prefix's arguments for one frame (the text's encoding is cached: a command is encoded once)."""
-        pixels = torch.from_numpy(preprocess_image(image, self.config)).permute(2, 0, 1)[None]  # (1, 3, S, S)
         state = proprio_vector(proprio.ee_position, proprio.ee_quaternion, proprio.gripper)  # (8,)
+        return self.crop_inputs(preprocess_image(image, self.config), text, state)
+
+    def crop_inputs(self, crop: np.ndarray, text: str, state: np.ndarray) -> dict[str, Tensor]:
+        """inputs() for a frame already cropped as the model sees it ((S, S, 3) uint8) and an (8,) proprio vector."""
+        pixels = torch.from_numpy(np.array(crop)).permute(2, 0, 1)[None]  # (1, 3, S, S)
         embeddings, mask = self.language.encode(text)  # (L, 384), (L,)
         arrays = {"images": pixels, "proprio": torch.from_numpy(state)[None],
                   "text": torch.from_numpy(embeddings)[None], "text_mask": torch.from_numpy(mask)[None]}  # fmt: skip
@@ -141,17 +145,22 @@ class TinyPolicy(Policy):
                 return f"the model sees nothing {colour} on the table (asked before acting)"
         return ""
 
-    @torch.no_grad()
     def answer(self, image: np.ndarray, question: str, proprio: Proprio) -> str:
         """The model's answer to a question about the frame, as text ("yes", "red", "112 87")."""
-        prefix = self.model.encode_prefix(**self.inputs(image, question, proprio))
+        return self.reply(self.inputs(image, question, proprio))[0]
+
+    @torch.no_grad()
+    def reply(self, inputs: dict[str, Tensor]) -> tuple[str, np.ndarray]:
+        """The answer to the question in `inputs` as text, and (R, G, G) where each pointer looked while asked."""
+        prefix = self.model.encode_prefix(**inputs)
         tokens, _ = self.model.generate(prefix, self.config.special_id("<answer>"), self.config.max_answer_tokens)
         words = []
         for token in tokens[0].tolist():
             if token == self.config.special_id("<eos>"):
                 break
             words.append(self.config.token_text(token))
-        return " ".join(words)
+        grid = self.config.feature_grid
+        return " ".join(words), prefix.pointing.logits.softmax(-1)[0].cpu().numpy().reshape(-1, grid, grid)
 
 
 def named_colours(instruction: str, vocabulary: tuple[str, ...]) -> tuple[list[str], list[str]]:

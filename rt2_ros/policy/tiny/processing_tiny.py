@@ -41,6 +41,12 @@ def image_points_to_model(uv: np.ndarray, frame_height: int, frame_width: int, c
     return np.stack([(uv[..., 0] - left) / width, (uv[..., 1] - top) / height], axis=-1)
 
 
+def pointer_peak(pointer: np.ndarray) -> np.ndarray:
+    """(G, G) pointer -> (2,) (u, v): the centre of its peak cell, as fractions of the model's square."""
+    row, column = np.unravel_index(int(np.argmax(pointer)), pointer.shape)
+    return np.array([(column + 0.5) / pointer.shape[1], (row + 0.5) / pointer.shape[0]])
+
+
 def proprio_vector(ee_position: np.ndarray, ee_quaternion: np.ndarray, gripper: float) -> np.ndarray:
     """(8,) float32: ee position (m), ee quaternion [x, y, z, w] with w >= 0 (one of its two signs), closure."""
     quaternion = np.asarray(ee_quaternion, dtype=np.float64)
