@@ -25,16 +25,21 @@ from rt2_ros.policy.tiny.processing_tiny import pointer_peak, table_position
 ROLES = ("object", "target")
 
 
+def is_position(answer: tuple) -> bool:
+    """Whether an answer is a table position (two number tokens) rather than a word or a count."""
+    return len(answer) == 2 and all(isinstance(item, int) for item in answer)
+
+
 def answer_kind(family: str, answer: tuple) -> str:
     """A family's answers split by kind: 'symbols: position' and 'symbols: word' fail for different reasons."""
-    if len(answer) == 2 and all(isinstance(item, int) for item in answer):
+    if is_position(answer):
         return f"{family}: position"
     return f"{family}: {'count' if isinstance(answer[0], int) else 'word'}"
 
 
 def answer_right(said: str, answer: tuple, row: dict, slots: tuple[int, int], config, tolerance: float) -> bool:
     """A position answer within `tolerance` m of the object its pointers name; any other answer exactly."""
-    if len(answer) == 2 and all(isinstance(item, int) for item in answer):
+    if is_position(answer):
         try:
             bins = np.array([int(word) for word in said.split()])
         except ValueError:  # a word where a number belongs
@@ -73,16 +78,17 @@ def main() -> None:
                 question = FAMILIES[family](rng, Scene(row), config)
                 if question is None:  # the scene cannot answer it (no marker, no clear relation)
                     continue
-                inputs = policy.crop_inputs(cache.images[index], question.text, row["proprio"])
+                # a copy: the cache's images are a read-only memory map, torch wants a writable array
+                inputs = policy.crop_inputs(np.array(cache.images[index]), question.text, row["proprio"])
                 said, pointers = policy.reply(inputs)
                 counts = tally[answer_kind(family, question.answer)]
                 counts["asked"] += 1
                 counts["right"] += answer_right(said, question.answer, row, question.pointers, config,
                                                 args.tolerance / 100)  # fmt: skip
-                for role, slot in zip(ROLES, question.pointers, strict=True):
+                for role, pointer, slot in zip(ROLES, pointers, question.pointers, strict=True):
                     if slot >= 0:
                         counts[role, "asked"] += 1
-                        counts[role, "right"] += peak_on(pointers[ROLES.index(role)], row, slot)
+                        counts[role, "right"] += peak_on(pointer, row, slot)
     print(f"{args.scenes} scenes of {args.variation}, seed {args.seed}; position answers right within "
           f"{args.tolerance:g} cm; a pointer right when its peak is nearest the object the question names")  # fmt: skip
     print(f"{'family: answer':<24} {'asked':>6} {'answer right':>13} {'object pointer':>15} {'target pointer':>15}")

@@ -87,8 +87,9 @@ class TinyPolicy(Policy):
         return self.crop_inputs(preprocess_image(image, self.config), text, state)
 
     def crop_inputs(self, crop: np.ndarray, text: str, state: np.ndarray) -> dict[str, Tensor]:
-        """inputs() for a frame already cropped as the model sees it ((S, S, 3) uint8) and an (8,) proprio vector."""
-        pixels = torch.from_numpy(np.array(crop)).permute(2, 0, 1)[None]  # (1, 3, S, S)
+        """inputs() for a frame already cropped as the model sees it ((S, S, 3) uint8, writable) and an (8,) proprio
+        vector."""
+        pixels = torch.from_numpy(crop).permute(2, 0, 1)[None]  # (1, 3, S, S)
         embeddings, mask = self.language.encode(text)  # (L, 384), (L,)
         arrays = {"images": pixels, "proprio": torch.from_numpy(state)[None],
                   "text": torch.from_numpy(embeddings)[None], "text_mask": torch.from_numpy(mask)[None]}  # fmt: skip
