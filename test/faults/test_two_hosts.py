@@ -180,13 +180,16 @@ def test_policy_on_the_other_host_and_the_link_cut(policy_across):
     assert wait_for(lambda: hosts.moving(restore, count=1), 60, period=0.2), f"no resume\n{hosts.logs()}"
     events = hosts.events()
     first = moves(events, restore)[0]
-    assert first["stamp"] > restore, "the arm moved on an action computed before the link came back"
+    # The frame it acted on was taken after the gate held, so with the link down: the policy can only have
+    # received it once the link came back (DDS resends the newest frame then; it may predate `restore` by
+    # less than a camera period). An action queued from before the cut would carry an older stamp.
+    assert first["stamp"] > hold_event["stamp"], "the arm moved on an action computed before the link was cut"
     late = of_kind(events, "safety")[-1]["rejected"] - rejected_before
     record_result(
         "link between the hosts cut (policy_node on the other host), restored",
         f"gate's watchdog hold ({hold_event['stamp'] - cut:.3f} s by its own clock); on restore DDS delivered "
         f"{late} queued actions, rejected as stale; moved again {first['t'] - restore:.2f} s after the link "
-        f"came up, on a frame taken after it",
+        f"came up, on a frame stamped {first['stamp'] - restore:+.2f} s from then (the newest, resent by DDS)",
         hold - cut,
         still - cut,
     )
