@@ -9,15 +9,19 @@ was lifted. It separates a grounding failure (the pointer on the wrong object) f
 object, the wrong motion). docs/tiny-vla.md quotes its output.
 
 `--also TEMPLATE` (repeatable) points with other wordings at each episode's first frame ({object}: the object the
-command is about, {colour}: its colour), such as the concept's question or the plain command naming the target;
-`--target TEMPLATE` names the object the target pointer should find ("{colour} bowl" for matching). The summary
-counts, per colour of the named object, the episodes solved and where each wording's target pointer started (on
-the target, on the named object itself, elsewhere): whether the concept is learned in the questions but not
-carried into the command, or missing in both.
+command is about, {colour}: its colour, {target}: the goal the concept names, {symbol}: a marker goal as the
+questions name it), such as the concept's question or the plain command naming the target. The target pointer
+should find the goal a concept command names (matching's bowl, symbols' marker); `--target TEMPLATE` names it for
+other categories. The summary counts, per colour of the named object, the episodes solved and where each wording's
+target pointer started (on the target, on the named object itself, elsewhere), and how the episodes ended with it
+on the target: whether the concept is learned in the questions but not carried into the command, missing in both,
+or carried into the pointer and lost in the motion.
 
     .venv/bin/python scripts/emergent_trace.py relations --episodes 8 [--model-path runs/tiny_vla_finetune/model]
-    .venv/bin/python scripts/emergent_trace.py matching --episodes 40 --target "{colour} bowl" \
-        --also "which bowl matches the {object}?" --also "put the {object} in the {colour} bowl"
+    .venv/bin/python scripts/emergent_trace.py matching --episodes 40 \
+        --also "which bowl matches the {object}?" --also "put the {object} in the {target}"
+    .venv/bin/python scripts/emergent_trace.py symbols --episodes 30 --also "where is the {symbol}?" \
+        --also "move the {object} near the {symbol}"
 """
 
 import argparse
@@ -27,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from rt2_ros.data.phrasing import load_phrasings
+from rt2_ros.data.vqa import symbol_names
 from rt2_ros.evaluation.categories import load_categories
 from rt2_ros.evaluation.commands import EpisodeCommand
 from rt2_ros.evaluation.in_process import PolicyActor, kinds_for, sim_proprio
@@ -59,7 +64,7 @@ class TracingActor(PolicyActor):
         if state.step == 0:
             self.first = [("command", self.command.instruction, self.steps[-1][0])]
             for template in self.also if self.command.named else []:
-                text = wording(template, self.command.named, state)
+                text = wording(template, self.command.named, goal(self.command, state, ""), state)
                 pointers = self.policy.run(self.policy.inputs(image, text, sim_proprio(state)))[2]
                 self.first.append((template, text, self.looked(pointers, state)))
         return action
@@ -78,9 +83,27 @@ class TracingActor(PolicyActor):
         return image_points_to_model(pixel, IMAGE_SIZE, IMAGE_SIZE, self.policy.config)
 
 
-def wording(template: str, named: str, state) -> str:
-    """A --also or --target template for this episode: {object} the named object, {colour} its colour."""
-    return template.format(object=named, colour=state.objects[named].color)
+def wording(template: str, named: str, target: str, state) -> str:
+    """A --also or --target template for this episode: {object} the named object, {colour} its colour, {target} the
+    goal, {symbol} a marker goal's symbol as the questions name it ('letter H', 'number 3', 'star')."""
+    symbol = state.objects[target].symbol if target and state.objects[target].kind == "marker" else ""
+    return template.format(object=named, colour=state.objects[named].color, target=target,
+                           symbol=symbol_names(symbol)[-1] if symbol else "")  # fmt: skip
+
+
+def goal(command: EpisodeCommand, state, template: str) -> str:
+    """The object the target pointer should find: the concept command's goal, else `template` ('' for none)."""
+    if command.said is not None and command.said.target:
+        return command.said.target
+    return wording(template, command.named, "", state) if template and command.named else ""
+
+
+ENDINGS = ("solved", "terminated early", "timed out")
+
+
+def ending(terminated: int | None) -> str:
+    """How a failed episode ended: the model ended it (terminate) or time ran out."""
+    return ENDINGS[1] if terminated is not None else ENDINGS[2]
 
 
 def where_target(looked: list[str], named: str, target: str) -> str:
@@ -102,13 +125,13 @@ def main() -> None:
         action="append",
         default=[],
         metavar="TEMPLATE",
-        help="another wording to point with at each first frame ({object}, {colour})",
+        help="another wording to point with at each first frame ({object}, {colour}, {target}, {symbol})",
     )
     parser.add_argument(
         "--target",
         default="",
         metavar="TEMPLATE",
-        help="the object the target pointer should find ({object}, {colour}), for the summary",
+        help="the object the target pointer should find ({object}, {colour}) where the command names none",
     )
     args = parser.parse_args()
     category = load_categories()[args.category]
@@ -143,7 +166,7 @@ def main() -> None:
               f"{'at step ' + str(terminated) if terminated is not None else 'never'}; lifted "
               f"{[name for name, item in final.objects.items() if lifted(item)] or 'nothing'}")  # fmt: skip
         colour = final.objects[command.named].color if command.named else "-"
-        target = wording(args.target, command.named, final) if args.target and command.named else ""
+        target = goal(command, final, args.target)
         tally = by_colour[colour]
         tally["episodes"] += 1
         tally["solved"] += episode.success
@@ -151,6 +174,8 @@ def main() -> None:
             if template != "command":
                 print(f"    {text!r}: object pointer at the {looked[0]}, target pointer at the {looked[1]}")
             tally[template, where_target(looked, command.named, target)] += 1
+        if target and collections.Counter(roles[1]).most_common(1)[0][0] == target:
+            tally["on target", "solved" if episode.success else ending(terminated)] += 1
     print(f"{solved}/{args.episodes} solved")
     for colour, tally in sorted(by_colour.items()):
         print(f"{colour}: {tally['solved']}/{tally['episodes']} solved; first target pointer:")
@@ -158,6 +183,8 @@ def main() -> None:
             places = ", ".join(f"{place} {tally[template, place]}" for place in ("target", "named object", "elsewhere")
                                if tally[template, place])  # fmt: skip
             print(f"    {template}: {places}")
+        endings = ", ".join(f"{end} {tally['on target', end]}" for end in ENDINGS if tally["on target", end])
+        print(f"    with the command's target pointer mostly on the target: {endings or 'none'}")
     world.close()
 
 

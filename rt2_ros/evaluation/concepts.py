@@ -7,8 +7,9 @@ judged by what the sentence means, not by the sim's own task:
     matching   "put the red block in the bowl of the same colour": the red block rests in the red bowl
     relations  "pick up the block closest to the white bowl", "... the leftmost block", "... between the two
                bowls": the block that answers it (with a clear margin when said) is lifted
-    symbols    "move the red block to the H", "... to the 3", "... to the sum of one plus two", "... to the
-               star": the block rests, let go, within MARKER_REACH of that marker's centre
+    symbols    "move the red block to the H", "... to the 3", "... to the sum of one plus two", "... next to the
+               star" (move near's verbs, with a goal only the questions name): the block rests, let go, near that
+               marker (within NEAR_DISTANCE of its centre, as move near is judged) and nearer it than any other
     languages  the four skills said in Spanish, French or German: the sim's own task succeeds
     impossible "pick up the purple block" with none on the table, "... the pink block" (a colour the sim never
                draws), a sentence that asks for nothing: done when the episode's time ran out with nothing lifted
@@ -25,9 +26,8 @@ from rt2_ros.data.phrasing import PhrasingSplit, phrase
 from rt2_ros.data.vqa import CLEAR, NUMBER_WORDS, symbol_names
 from rt2_ros.sim.privileged import PrivilegedState, TaskState
 from rt2_ros.sim.scene import BLOCK_COLORS, DIGITS
-from rt2_ros.sim.tasks import is_success, lifted, planar_distance, released, resting
+from rt2_ros.sim.tasks import NEAR_DISTANCE, draw_far, is_success, lifted, planar_distance, released, resting
 
-MARKER_REACH = 0.06  # m from a marker's centre to the block's: "on" or right at the marker
 MOVED = 0.03  # m an object may be nudged in an impossible command's episode (the arm passing by)
 NEVER_DRAWN = ("pink", "brown", "grey", "cyan", "magenta")  # colours no scene has
 NONSENSE = (
@@ -49,10 +49,13 @@ RELATIONS = {
     "right": ("pick up the rightmost block", "lift the block furthest to the right"),
     "between": ("pick up the block between the two bowls", "grab the block that lies between the bowls"),
 }
+# Move near's verbs (the robot data's): the skill is one the robot knows, only its goal is new. Not "slide", a
+# push's verb there, nor "put ... on", which asks for a placing no episode shows.
 SYMBOLS = (
     "move the {object} to the {symbol}",
-    "put the {object} on the {symbol}",
-    "slide the {object} over to the {symbol}",
+    "bring the {object} to the {symbol}",
+    "put the {object} next to the {symbol}",
+    "take the {object} over to the {symbol}",
 )
 
 Judge = Callable[[PrivilegedState], bool]
@@ -61,12 +64,15 @@ Judge = Callable[[PrivilegedState], bool]
 @dataclass
 class Said:
     """A concept command: its text, the object it is about ('' for none), and when it counts as done: `done`
-    during the episode (it ends it), or, for commands judged by what does not happen, `at_end` when time is up."""
+    during the episode (it ends it), or, for commands judged by what does not happen, `at_end` when time is up.
+    `target`: where the object is to go, for commands that name a goal by the concept (matching's bowl, symbols'
+    marker; '' otherwise): what a trace's target pointer should find."""
 
     command: str
     named: str
     done: Judge
     at_end: bool = False
+    target: str = ""
 
 
 def draw(rng: np.random.Generator, options) -> str:
@@ -79,7 +85,9 @@ def matching(rng: np.random.Generator, state: PrivilegedState, phrasings: Phrasi
     color = state.objects[obj].color
     bowl = next(name for name, item in state.objects.items() if item.kind == "bowl" and item.color == color)
     task = replace(state.task, kind="put_in_bowl", target=bowl, direction=None)
-    return Said(draw(rng, MATCHING).format(object=obj), obj, lambda now: is_success(replace(now, task=task)))
+    return Said(
+        draw(rng, MATCHING).format(object=obj), obj, lambda now: is_success(replace(now, task=task)), target=bowl
+    )
 
 
 def relations(rng: np.random.Generator, state: PrivilegedState, phrasings: PhrasingSplit) -> Said:
@@ -114,19 +122,22 @@ def symbol_phrase(rng: np.random.Generator, symbol: str) -> str:
 
 
 def symbols(rng: np.random.Generator, state: PrivilegedState, phrasings: PhrasingSplit) -> Said:
-    """The sim's task object moved to one of the markers."""
+    """The sim's task object moved near one of the markers: one not near it already (as move near's targets are
+    drawn), else the farthest."""
     obj = state.task.object
     markers = sorted(name for name, item in state.objects.items() if item.kind == "marker")
     if not markers:
         raise ValueError("the symbols category needs a scene with markers (its variation puts them there)")
-    marker = str(rng.choice(markers))
+    marker = draw_far(rng, state.objects, obj, markers)
     command = draw(rng, SYMBOLS).format(object=obj, symbol=symbol_phrase(rng, state.objects[marker].symbol))
 
     def judge(now: PrivilegedState) -> bool:
         item = now.objects[obj]
-        return planar_distance(item, now.objects[marker]) <= MARKER_REACH and resting(item) and released(now)
+        distance = {name: planar_distance(item, now.objects[name]) for name in markers}
+        nearest = min(markers, key=distance.get)
+        return nearest == marker and distance[marker] <= NEAR_DISTANCE and resting(item) and released(now)
 
-    return Said(command, obj, judge)
+    return Said(command, obj, judge, target=marker)
 
 
 def other_language(rng: np.random.Generator, state: PrivilegedState, phrasings: PhrasingSplit) -> Said:

@@ -14,6 +14,7 @@ from rt2_ros.sim.variation import SceneVariation
 
 LIFT_HEIGHT = 0.05  # m above its resting height: a picked-up object
 NEAR_DISTANCE = 0.10  # m between centres (in the table plane): "near"
+FAR_MARGIN = 0.05  # m beyond NEAR_DISTANCE that a move-near goal starts from its object
 PUSH_DISTANCE = 0.08  # m along ±y: pushed far enough
 RESTING_TOLERANCE = 0.015  # m above its resting height: still on the table (placed, not held)
 BOWL_FLOOR = 0.01  # m, a bowl's floor (and a little) under an object resting in it
@@ -57,6 +58,13 @@ def task_possible(kind: str, objects: Sequence[tuple[str, str]], variation: Scen
     return False
 
 
+def draw_far(rng: np.random.Generator, objects: dict[str, ObjectState], obj: str, goals: list[str]) -> str:
+    """One of `goals` not near `obj` already (a move near would be solved before it starts), else the farthest."""
+    distance = {name: planar_distance(objects[obj], objects[name]) for name in goals}
+    far = [name for name in goals if distance[name] > NEAR_DISTANCE + FAR_MARGIN]
+    return str(rng.choice(far)) if far else max(goals, key=distance.get)
+
+
 def sample_task(
     rng: np.random.Generator, kind: str, objects: dict[str, ObjectState], variation: SceneVariation | None = None
 ) -> TaskState:
@@ -80,10 +88,7 @@ def sample_task(
     obj = str(rng.choice(candidates))
     target = direction = None
     if kind == "move_near":
-        # A target already near the object would make the task solved before it starts.
-        others = targets(obj)
-        far = [name for name in others if planar_distance(objects[obj], objects[name]) > NEAR_DISTANCE + 0.05]
-        target = str(rng.choice(far)) if far else max(others, key=lambda n: planar_distance(objects[obj], objects[n]))
+        target = draw_far(rng, objects, obj, targets(obj))
     elif kind == "put_in_bowl":
         target = str(rng.choice(targets(obj)))
     elif kind == "push":

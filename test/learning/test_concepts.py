@@ -13,11 +13,12 @@ from rt2_ros.data.phrasing import load_phrasings
 from rt2_ros.data.scenes import build_scene_cache
 from rt2_ros.data.vqa import CONCEPTS, NEAR, all_question_texts, ask
 from rt2_ros.evaluation.categories import load_categories
-from rt2_ros.evaluation.concepts import MARKER_REACH, MOVED, impossible, matching, relations, symbols
+from rt2_ros.evaluation.concepts import MOVED, impossible, matching, relations, symbols
 from rt2_ros.policy.tiny.configuration_tiny import TinyVLAConfig
 from rt2_ros.policy.tiny.processing_tiny import answer_tokens, table_bins
 from rt2_ros.sim.privileged import ObjectState, PrivilegedState, TaskState
 from rt2_ros.sim.scene import SHAPES, SceneConfig, marker_look
+from rt2_ros.sim.tasks import NEAR_DISTANCE
 from rt2_ros.sim.variation import load_variations
 
 CONFIG = TinyVLAConfig()
@@ -202,6 +203,7 @@ def test_the_matching_command_is_done_when_the_block_rests_in_its_own_colours_bo
     said = matching(np.random.default_rng(0), start, PHRASINGS)
     command, named, judge = said.command, said.named, said.done
     assert named == "red block" and "red block" in command and "white" not in command
+    assert said.target == "red bowl"  # the goal the concept names, for a trace's target pointer
     in_white = state({**SCENE, "red block": ("block", "red", [0.55, 0.20, 0.025])}, start.task)
     in_red = state({**SCENE, "red block": ("block", "red", [0.35, -0.20, 0.025])}, start.task)
     assert not judge(start) and not judge(in_white) and judge(in_red)
@@ -217,19 +219,31 @@ def test_a_relation_names_the_block_that_answers_it():
                     "between": "green block"}  # fmt: skip
         key = next(key for key in expected if key in command)
         assert named == expected[key], (command, named)
+        assert said.target == ""  # a relation names which block, not where it goes
         up = state({**SCENE, named: (SCENE[named][0], SCENE[named][1], [*SCENE[named][2][:2], 0.1])}, start.task)
         assert judge(up) and not judge(start)
 
 
-def test_a_symbol_command_is_done_with_the_block_at_that_marker():
-    start = state(SCENE, TaskState("move_near", "", "red block", target="green block"))
-    said = symbols(np.random.default_rng(0), start, PHRASINGS)
-    command, named, judge = said.command, said.named, said.done
-    assert named == "red block" and command.endswith(("H", "letter H"))
-    there = [0.60 + MARKER_REACH * 0.8, -0.05, 0.02]
-    assert judge(state({**SCENE, "red block": ("block", "red", there)}, start.task))
-    assert not judge(state({**SCENE, "red block": ("block", "red", [0.60, 0.10, 0.02])}, start.task))
-    held = state({**SCENE, "red block": ("block", "red", there)}, replace(start.task), gripper=1.0)
+def test_a_symbol_command_names_a_marker_not_near_already_and_is_done_with_the_block_let_go_near_it():
+    # The star lies 5 cm from the red block: near already, so every command names the H (25 cm away).
+    scene = {**SCENE, "star marker": ("marker", "white", [0.44, 0.13, 0.0], "star")}
+    start = state(scene, TaskState("move_near", "", "red block", target="green block"))
+    for seed in range(10):
+        said = symbols(np.random.default_rng(seed), start, PHRASINGS)
+        assert said.named == "red block" and said.target == "H marker", said
+        assert said.command.endswith(("H", "letter H")) and "red block" in said.command
+        assert not said.done(start)
+    judge = said.done
+    there = [0.60 - NEAR_DISTANCE * 0.8, -0.05, 0.02]  # 8 cm from the H
+    assert judge(state({**scene, "red block": ("block", "red", there)}, start.task))
+    assert not judge(state({**scene, "red block": ("block", "red", [0.60, 0.10, 0.02])}, start.task))  # 15 cm
+    star_nearer = {
+        **scene,
+        "red block": ("block", "red", there),
+        "star marker": ("marker", "white", [0.50, -0.05, 0.0], "star"),
+    }
+    assert not judge(state(star_nearer, start.task))  # near the H, and nearer the star: not at the H
+    held = state({**scene, "red block": ("block", "red", there)}, replace(start.task), gripper=1.0)
     held.ee_position = there
     assert not judge(held)  # still in the fingers
 
