@@ -58,8 +58,10 @@ class TextBank:
         return self.embeddings[rows].float(), self.masks[rows]
 
 
-def bank_texts(caches: list[Cache]) -> list[str]:
-    return [text for cache in caches for text in cache.instructions] + list(all_question_texts())
+def bank_texts(caches: list[Cache], rewordings: dict[int, list[str]] | None = None) -> list[str]:
+    """Every text a batch can say: the recorded commands, their rewordings, the questions."""
+    reworded = [text for texts in (rewordings or {}).values() for text in texts]
+    return [text for cache in caches for text in cache.instructions] + reworded + list(all_question_texts())
 
 
 class BatchMaker:
@@ -73,8 +75,12 @@ class BatchMaker:
         scene_share: float,
         seed: int,
         concepts: tuple[str, ...] = CONCEPTS,
+        rewordings: dict[int, list[str]] | None = None,
     ) -> None:
+        """`rewordings`: robot episode -> more commands for it (rt2_ros.training.rewording), said as often each as
+        the recorded one."""
         self.robot, self.scenes, self.bank, self.config = robot, scenes, bank, config
+        self.rewordings = rewordings or {}
         self.question_share, self.scene_share, self.concepts = question_share, scene_share, tuple(concepts)
         self.rng = np.random.default_rng(seed)
         self.tokenizer = RT2ActionTokenizer.from_config()
@@ -125,7 +131,7 @@ class BatchMaker:
         for index, (cache, step, question) in enumerate(examples):
             arrays = cache.arrays
             if question is None:
-                texts.append(cache.instructions[arrays["instruction"][step]])
+                texts.append(self._command(cache, step))
                 sequence = self.action_tokens[step]
                 decode_inputs[index, 0] = config.special_id("<act>")
                 slots = (int(arrays["task_object"][step]), int(arrays["task_target"][step]))
@@ -156,6 +162,15 @@ class BatchMaker:
             torch.tensor([question is None for _, _, question in examples]), torch.from_numpy(pointer_cell),
             torch.from_numpy(pointer_uv), torch.from_numpy(pointer_xyz), torch.from_numpy(pointer_yaw),
         )  # fmt: skip
+
+    def _command(self, cache: Cache, step: int) -> str:
+        """What a robot step is told: its episode's recorded command or one of the rewordings, each as likely."""
+        recorded = cache.instructions[cache.arrays["instruction"][step]]
+        others = self.rewordings.get(int(cache.arrays["episode"][step]), [])
+        if not others:  # no draw: without rewordings the random stream is the one it always was
+            return recorded
+        pick = int(self.rng.integers(len(others) + 1))
+        return others[pick] if pick < len(others) else recorded
 
 
 def _row(cache: Cache, step: int) -> dict[str, np.ndarray]:

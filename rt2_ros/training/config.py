@@ -22,6 +22,10 @@ class DataConfig:
     # Concept families of questions (rt2_ros.data.vqa.CONCEPTS), each the only teacher of an emergent evaluation
     # category; an ablation leaves some out; a family named n times is asked n times as often.
     concepts: list[str] = field(default_factory=lambda: list(CONCEPTS))
+    # More commands per robot episode, drawn from the training phrasings for its task (rt2_ros/training/
+    # rewording.py; 0: the recorded one only); a step says one of them or the recorded command, each as likely.
+    rewordings: int = 0
+    reword_sides: bool = True  # the new commands may say which side of the table an object lies on
 
     def __post_init__(self) -> None:
         if not self.robot:
@@ -30,6 +34,8 @@ class DataConfig:
             raise ValueError("data: scene_count >= 0, question_share in [0, 1], scene_share in [0, 1)")
         if self.scene_share > 0 and self.scene_count == 0:
             raise ValueError("data.scene_share > 0 needs scene_count > 0")
+        if self.rewordings < 0:
+            raise ValueError("data.rewordings >= 0")
         if not set(self.concepts) <= set(CONCEPTS):
             raise ValueError(f"data.concepts {self.concepts}: each one of {CONCEPTS}")
 

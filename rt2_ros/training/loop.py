@@ -31,6 +31,7 @@ from rt2_ros.policy.tiny.modeling_tiny import TinyVLA, load_model
 from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder
 from rt2_ros.training.batches import IGNORE, Batch, BatchMaker, TextBank, bank_texts
 from rt2_ros.training.config import LossWeights, SpeedConfig, TrainConfig
+from rt2_ros.training.rewording import rewordings
 
 CHECKPOINT = "checkpoint"
 OPTIMIZER_FILE = "optimizer.safetensors"
@@ -279,8 +280,14 @@ def train(
     model_config = config.model_config()
     output = Path(config.output)
     robot, scenes = prepare_data(config, model_config, world, log)
+    data = config.data
+    reworded = {}
+    if data.rewordings:  # the same sentences in every process and on --resume: seeded by the config alone
+        reworded = rewordings(robot, data.rewordings, seed=config.seed, sides=data.reword_sides)
+        log(f"rewordings: {data.rewordings} more commands for each of {len(reworded)} episodes")
     bank = TextBank(
-        LanguageEncoder(max_tokens=model_config.max_text_tokens), bank_texts([robot] + ([scenes] if scenes else []))
+        LanguageEncoder(max_tokens=model_config.max_text_tokens),
+        bank_texts([robot] + ([scenes] if scenes else []), reworded),
     )
     checkpoint = output / CHECKPOINT
     if resume_run and not (checkpoint / TRAINER_FILE).is_file():
@@ -302,9 +309,9 @@ def train(
         speed = config.speed
         log(f"speed: {train_step.precision}, channels_last {speed.channels_last}, compile {speed.compile}, "
             f"prefetch {speed.prefetch}, {torch.get_num_threads()} threads")  # fmt: skip
-    data = config.data
     batches = BatchMaker(robot, scenes, bank, model_config, data.question_share, data.scene_share,
-                         seed=config.seed * 1000 + world.rank + start, concepts=tuple(data.concepts))  # fmt: skip
+                         seed=config.seed * 1000 + world.rank + start, concepts=tuple(data.concepts),
+                         rewordings=reworded)  # fmt: skip
     next_batch = Prefetcher(lambda: batches.make(config.optim.batch_size), config.speed.prefetch)
     bar = None
     if world.main and progress:
