@@ -138,7 +138,7 @@ def test_sim_reset_starts_a_new_episode_of_the_task_asked_for(ros_node, node_pro
     assert response.success and response.message.startswith("push the ")
     assert spin_until(ros_node, lambda: parse(probe.states[-1]).episode == first.episode + 1, 10)
     assert parse(probe.states[-1]).task.instruction == response.message
-    assert spin_until(ros_node, lambda: probe.instructions[-1] == response.message, 5)
+    assert spin_until(ros_node, lambda: probe.instructions[-1:] == [response.message], 5)
 
 
 def task_parameter(value: str) -> Parameter:
