@@ -51,10 +51,16 @@ class TracingActor(PolicyActor):
     """PolicyActor that keeps, per step, what each pointer looked at, the confidence and the action."""
 
     def __init__(
-        self, policy: TinyPolicy, command: EpisodeCommand, min_confidence: float, world: SimWorld, also: list[str]
+        self,
+        policy: TinyPolicy,
+        command: EpisodeCommand,
+        min_confidence: float,
+        world: SimWorld,
+        also: list[str],
+        target: str = "",
     ) -> None:
         super().__init__(policy, command, min_confidence)
-        self.camera, self.steps, self.also = world.camera(), [], also
+        self.camera, self.steps, self.also, self.target = world.camera(), [], also, target
         self.first: list[tuple[str, str, list[str]]] = []  # at the first frame: (template, text, objects looked at)
 
     def __call__(self, image, state):
@@ -64,7 +70,7 @@ class TracingActor(PolicyActor):
         if state.step == 0:
             self.first = [("command", self.command.instruction, self.steps[-1][0])]
             for template in self.also if self.command.named else []:
-                text = wording(template, self.command.named, goal(self.command, state, ""), state)
+                text = wording(template, self.command.named, goal(self.command, state, self.target), state)
                 pointers = self.policy.run(self.policy.inputs(image, text, sim_proprio(state)))[2]
                 self.first.append((template, text, self.looked(pointers, state)))
         return action
@@ -86,7 +92,8 @@ class TracingActor(PolicyActor):
 def wording(template: str, named: str, target: str, state) -> str:
     """A --also or --target template for this episode: {object} the named object, {colour} its colour, {target} the
     goal, {symbol} a marker goal's symbol as the questions name it ('letter H', 'number 3', 'star')."""
-    symbol = state.objects[target].symbol if target and state.objects[target].kind == "marker" else ""
+    goal_object = state.objects.get(target)  # a --target template may name what this scene lacks
+    symbol = goal_object.symbol if goal_object is not None and goal_object.kind == "marker" else ""
     return template.format(object=named, colour=state.objects[named].color, target=target,
                            symbol=symbol_names(symbol)[-1] if symbol else "")  # fmt: skip
 
@@ -141,7 +148,7 @@ def main() -> None:
     )
     follower = DeltaFollower(world, 1.0 / CONTROL_RATE)
     command = EpisodeCommand(category, np.random.default_rng(args.seed), load_phrasings()[category.phrasings])
-    actor = TracingActor(policy, command, args.min_confidence, world, args.also)
+    actor = TracingActor(policy, command, args.min_confidence, world, args.also, args.target)
     solved = 0
     by_colour: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for kind in kinds_for(category, args.episodes):
