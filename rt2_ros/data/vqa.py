@@ -52,6 +52,14 @@ NEAREST_SYMBOL = ("which symbol is nearest the {object}?",)
 IS_NEAR = ("is the {object} near the {other}?",)
 # A block and a marker in a command's order (object, then target), as "move the red block to the H" names them.
 NEAR_SYMBOL = ("is the {object} near the {symbol}?", "is the {object} next to the {symbol}?")
+# Affordance questions in a command's own words (RoboVQA asks "can you ...?"): "can you put the green block in the
+# green bowl?" points the pointers as the command would, for any block and bowl in view, a bowl of the block's own
+# colour as often as any other (no robot episode pairs them: their commands point the target at another bowl). Not
+# more often: a fine-tune that asked about that pair half the time it was in view learned to send a block to the
+# bowl of its colour whatever the command said.
+CAN_PUT = ("can you put the {object} in the {bowl}?", "could you place the {object} into the {bowl}?")
+# Families a run asks only when its config names them (data.questions), so older recipes keep their mix.
+OPTIONAL_FAMILIES = ("can_put",)
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,8 @@ def all_question_texts() -> Iterator[str]:
         for template in (*MATCHING, *NEAREST_SYMBOL):
             yield template.format(object=f"{color} block")
         yield f"is there a bowl of the same colour as the {color} block?"
+        for bowl in COLOR_NAMES:
+            yield from (template.format(object=f"{color} block", bowl=f"{bowl} bowl") for template in CAN_PUT)
     for name in objects:
         yield f"where is the {name}?"
     for name in pairable:
@@ -171,18 +181,21 @@ def ask(
     config: TinyVLAConfig,
     robot: bool,
     concepts: tuple[str, ...] = CONCEPTS,
+    optional: tuple[str, ...] = (),
 ) -> Question:
     """A random question about one step's ground truth (`row`: the cache arrays at that step).
 
     `robot`: the step comes from an episode (the gripper may hold something), not from a single scene.
     `concepts`: the concept families that may be asked (CONCEPTS; the ablation leaves some out); a family named
-    n times is drawn n times as often.
+    n times is drawn n times as often. `optional`: OPTIONAL_FAMILIES to ask too, each as often as a concept.
     """
     scene = Scene(row)
     families = ["where", "where", "exists", "count_color", "color_of", "count_blocks", "is_near"]
     families += ["bowl_side"] if len(scene.bowls) == 2 else []
     families += ["holding", "holding"] if robot and row["task_object"] >= 0 else []
-    families += [family for family in CONCEPTS for _ in range(2 * concepts.count(family))]
+    families += [
+        family for family in (*CONCEPTS, *OPTIONAL_FAMILIES) for _ in range(2 * (concepts + optional).count(family))
+    ]
     for _ in range(8):  # a concept a scene cannot answer (no marker, no clear relation) is drawn again
         question = FAMILIES[str(rng.choice(families))](rng, scene, config)
         if question is not None:
@@ -259,6 +272,22 @@ def _matching(rng, scene: Scene, config) -> Question:
         return Question(text, ("yes" if bowl is not None else "no",), (block, -1 if bowl is None else bowl))
     template = MATCHING[int(rng.integers(len(MATCHING)))]
     return Question(template.format(object=f"{color} block"), (color,), (block, bowl))
+
+
+def _can_put(rng, scene: Scene, config) -> Question | None:
+    """Whether a block can go into a bowl: yes when both are in view (pointers on both), no when the bowl is not.
+    The bowl is drawn uniformly: its colour says nothing about the block's."""
+    blocks = [slot for slot in scene.blocks if slot in scene.unique]
+    bowls = [slot for slot in scene.bowls if slot in scene.unique]
+    if not blocks or not bowls:
+        return None
+    block = int(rng.choice(blocks))
+    template = CAN_PUT[int(rng.integers(len(CAN_PUT)))].format(object=scene.name(block), bowl="{bowl}")
+    absent = [color for color in COLOR_NAMES if all(scene.color[slot] != color for slot in scene.bowls)]
+    if absent and rng.random() < 0.25:
+        return Question(template.format(bowl=f"{rng.choice(absent)} bowl"), ("no",), (block, -1))
+    bowl = int(rng.choice(bowls))
+    return Question(template.format(bowl=scene.name(bowl)), ("yes",), (block, bowl))
 
 
 def _relations(rng, scene: Scene, config) -> Question | None:
@@ -365,4 +394,5 @@ FAMILIES = {
     "where": _where, "exists": _exists, "count_color": _count_color, "color_of": _color_of,
     "count_blocks": _count_blocks, "is_near": _is_near, "bowl_side": _bowl_side, "holding": _holding,
     "matching": _matching, "relations": _relations, "symbols": _symbols, "languages": _languages,
+    "can_put": _can_put,
 }  # fmt: skip

@@ -76,12 +76,14 @@ class BatchMaker:
         seed: int,
         concepts: tuple[str, ...] = CONCEPTS,
         rewordings: dict[int, list[str]] | None = None,
+        questions: tuple[str, ...] = (),
     ) -> None:
         """`rewordings`: robot episode -> more commands for it (rt2_ros.training.rewording), said as often each as
-        the recorded one."""
+        the recorded one. `questions`: optional question families (rt2_ros.data.vqa.OPTIONAL_FAMILIES) to ask too."""
         self.robot, self.scenes, self.bank, self.config = robot, scenes, bank, config
         self.rewordings = rewordings or {}
         self.question_share, self.scene_share, self.concepts = question_share, scene_share, tuple(concepts)
+        self.questions = tuple(questions)
         self.rng = np.random.default_rng(seed)
         self.tokenizer = RT2ActionTokenizer.from_config()
         actions = robot.arrays["action"]
@@ -102,13 +104,22 @@ class BatchMaker:
         for asked in questions:
             if asked:
                 step = int(rng.choice(self.robot_ground_truth))
-                question = ask(rng, _row(self.robot, step), self.config, robot=True, concepts=self.concepts)
+                question = ask(
+                    rng,
+                    _row(self.robot, step),
+                    self.config,
+                    robot=True,
+                    concepts=self.concepts,
+                    optional=self.questions,
+                )
                 examples.append((self.robot, step, question))
             else:
                 examples.append((self.robot, int(rng.choice(self.robot_steps)), None))
         for _ in range(from_scenes):
             step = int(rng.integers(len(self.scenes)))
-            question = ask(rng, _row(self.scenes, step), self.config, robot=False, concepts=self.concepts)
+            question = ask(
+                rng, _row(self.scenes, step), self.config, robot=False, concepts=self.concepts, optional=self.questions
+            )
             examples.append((self.scenes, step, question))
         return self._collate(examples)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from rt2_ros.data.vqa import CONCEPTS
+from rt2_ros.data.vqa import CONCEPTS, OPTIONAL_FAMILIES
 from rt2_ros.policy.tiny.configuration_tiny import TinyVLAConfig
 
 
@@ -22,6 +22,9 @@ class DataConfig:
     # Concept families of questions (rt2_ros.data.vqa.CONCEPTS), each the only teacher of an emergent evaluation
     # category; an ablation leaves some out; a family named n times is asked n times as often.
     concepts: list[str] = field(default_factory=lambda: list(CONCEPTS))
+    # Question families asked only when named here (rt2_ros.data.vqa.OPTIONAL_FAMILIES: "can_put"), each as often
+    # as a concept family.
+    questions: list[str] = field(default_factory=list)
     # More commands per robot episode, drawn from the training phrasings for its task (rt2_ros/training/
     # rewording.py; 0: the recorded one only); a step says one of them or the recorded command, each as likely.
     rewordings: int = 0
@@ -38,6 +41,8 @@ class DataConfig:
             raise ValueError("data.rewordings >= 0")
         if not set(self.concepts) <= set(CONCEPTS):
             raise ValueError(f"data.concepts {self.concepts}: each one of {CONCEPTS}")
+        if not set(self.questions) <= set(OPTIONAL_FAMILIES):
+            raise ValueError(f"data.questions {self.questions}: each one of {OPTIONAL_FAMILIES}")
 
 
 @dataclass

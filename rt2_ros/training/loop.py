@@ -311,7 +311,7 @@ def train(
             f"prefetch {speed.prefetch}, {torch.get_num_threads()} threads")  # fmt: skip
     batches = BatchMaker(robot, scenes, bank, model_config, data.question_share, data.scene_share,
                          seed=config.seed * 1000 + world.rank + start, concepts=tuple(data.concepts),
-                         rewordings=reworded)  # fmt: skip
+                         rewordings=reworded, questions=tuple(data.questions))  # fmt: skip
     next_batch = Prefetcher(lambda: batches.make(config.optim.batch_size), config.speed.prefetch)
     bar = None
     if world.main and progress:

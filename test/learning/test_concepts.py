@@ -131,6 +131,40 @@ def test_a_matching_question_points_at_the_block_and_its_bowl(scenes):
                 assert row["object_kind"][bowl] == 1  # a bowl
 
 
+def test_can_put_questions_are_asked_only_when_named_and_point_at_the_block_and_the_bowl(scenes):
+    """ "can you put the green block in the green bowl?": a command's words as a question, for any block and bowl
+    (a bowl of the block's own colour too, which no robot episode shows, but no more often than any other: more
+    taught a fine-tune to send a block to its own colour's bowl whatever was said); yes with both pointers when the
+    bowl is in view, no with no target when it is not. Never a concept word; never asked unless data.questions
+    names it."""
+    rng = np.random.default_rng(4)
+    texts = set(all_question_texts())
+    answers, same_colour, same_in_view = {"yes": 0, "no": 0}, 0, 0.0
+    for row in rows(scenes):
+        for _ in range(30):
+            assert not ask(rng, row, CONFIG, robot=False).text.startswith(("can you", "could you"))
+            question = ask(rng, row, CONFIG, robot=False, concepts=(), optional=("can_put",))
+            if not question.text.startswith(("can you", "could you")):
+                continue
+            assert question.text in texts and not words(question.text) & CONCEPT_WORDS, question.text
+            block, bowl = question.pointers
+            named_block = f"the {COLOR_NAMES[row['object_color'][block]]} block in"
+            assert row["object_kind"][block] == 0 and named_block in question.text, question
+            if bowl < 0:
+                named = question.text.split(" the ")[-1].split()[0]
+                bowls = [COLOR_NAMES[row["object_color"][slot]] for slot in np.flatnonzero(row["object_kind"] == 1)]
+                assert question.answer == ("no",) and named not in bowls, question
+            else:
+                assert row["object_kind"][bowl] == 1 and question.answer == ("yes",), question
+                assert question.text.endswith(f"{COLOR_NAMES[row['object_color'][bowl]]} bowl?"), question
+                same_colour += row["object_color"][block] == row["object_color"][bowl]
+                bowls = np.flatnonzero(row["object_kind"] == 1)
+                same_in_view += np.mean(row["object_color"][bowls] == row["object_color"][block])
+            answers[question.answer[0]] += 1
+    assert min(answers.values()) > 20 and same_colour > 5, (answers, same_colour)
+    assert abs(same_colour - same_in_view) < 3 * np.sqrt(same_in_view), (same_colour, same_in_view)  # chance
+
+
 def test_a_relation_said_as_a_referring_expression_is_answered_with_where_that_block_is(scenes):
     """ "where is the block closest to the white bowl?" names the block as a command would; its answer is the
     block's table bins and the object pointer is on it."""
