@@ -228,7 +228,12 @@ def test_empty_and_huge_commands_are_ignored(loop):
     time.sleep(1.0)
     events = loop.events()
     assert not unsafe(events, start)
-    assert policy.running() and loop.moving(start + 0.5)
+    safe = of_kind(events, "safe_action", start + 0.5)
+    statuses = [f"{event['t'] - start:.2f} {event['text']}" for event in of_kind(events, "policy", start)]
+    assert policy.running() and loop.moving(start + 0.5), (
+        f"{len(moves(events, start + 0.5))} moving of {len(safe)} safe actions after the commands; policy: "
+        f"{statuses[-12:]}\n{policy.output()[-1500:]}"
+    )
     assert not any(event["text"].startswith("no_command") for event in of_kind(events, "policy", start))
     record_result(
         "empty and 10 MB command",
