@@ -13,7 +13,8 @@ Those concepts come in families (`CONCEPTS`), each the only teacher of an emerge
 matching (a bowl of the same colour as a block), relations (the block nearest a bowl, the leftmost and
 rightmost block, the block between the bowls), symbols (markers with letters, digits and shapes; sums of two
 numbers), languages (questions in Spanish, French and German). `ask` draws from the families it is given:
-leaving one out is the ablation of that category.
+leaving one out is the ablation of that category. OPTIONAL_FAMILIES are asked only when a run names them: affordance
+questions in a command's words (can_put) and matching's contrast, the bowl of a different colour (different).
 """
 
 from collections.abc import Iterator
@@ -58,8 +59,13 @@ NEAR_SYMBOL = ("is the {object} near the {symbol}?", "is the {object} next to th
 # more often: a fine-tune that asked about that pair half the time it was in view learned to send a block to the
 # bowl of its colour whatever the command said.
 CAN_PUT = ("can you put the {object} in the {bowl}?", "could you place the {object} into the {bowl}?")
+# Matching's contrast: the other bowl, where one bowl has the block's colour and one does not. Asked beside the
+# matching questions, it makes "the same" and "a different" colour two answers to tell apart, where the matching
+# questions alone teach an association (a bowl said without a colour is the bowl of the sentence's one colour)
+# that sends a block to its own colour's bowl whichever of the two a command says.
+DIFFERENT = ("which bowl has a different colour from the {object}?", "which bowl does not match the {object}?")
 # Families a run asks only when its config names them (data.questions), so older recipes keep their mix.
-OPTIONAL_FAMILIES = ("can_put",)
+OPTIONAL_FAMILIES = ("can_put", "different")
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,7 @@ def all_question_texts() -> Iterator[str]:
         yield f"is the gripper holding the {color} block?"
         for template in NEAREST:
             yield template.format(bowl=f"{color} bowl")
-        for template in (*MATCHING, *NEAREST_SYMBOL):
+        for template in (*MATCHING, *DIFFERENT, *NEAREST_SYMBOL):
             yield template.format(object=f"{color} block")
         yield f"is there a bowl of the same colour as the {color} block?"
         for bowl in COLOR_NAMES:
@@ -290,6 +296,21 @@ def _can_put(rng, scene: Scene, config) -> Question | None:
     return Question(template.format(bowl=scene.name(bowl)), ("yes",), (block, bowl))
 
 
+def _different(rng, scene: Scene, config) -> Question | None:
+    """The bowl of another colour than a block's, for a block whose own colour's bowl is in view beside exactly
+    one other (so the answer is one bowl); the matching question on the same scene names the first."""
+    pairs = []
+    for block in (slot for slot in scene.blocks if slot in scene.unique):
+        others = [slot for slot in scene.bowls if scene.color[slot] != scene.color[block]]
+        if len(others) == 1 and len(scene.bowls) == 2:
+            pairs.append((block, others[0]))
+    if not pairs:
+        return None
+    block, bowl = pairs[int(rng.integers(len(pairs)))]
+    template = DIFFERENT[int(rng.integers(len(DIFFERENT)))]
+    return Question(template.format(object=f"{scene.color[block]} block"), (scene.color[bowl],), (block, bowl))
+
+
 def _relations(rng, scene: Scene, config) -> Question | None:
     relation = str(rng.choice(["nearest", "left", "right", "between"]))
     if relation == "nearest":
@@ -394,5 +415,5 @@ FAMILIES = {
     "where": _where, "exists": _exists, "count_color": _count_color, "color_of": _color_of,
     "count_blocks": _count_blocks, "is_near": _is_near, "bowl_side": _bowl_side, "holding": _holding,
     "matching": _matching, "relations": _relations, "symbols": _symbols, "languages": _languages,
-    "can_put": _can_put,
+    "can_put": _can_put, "different": _different,
 }  # fmt: skip

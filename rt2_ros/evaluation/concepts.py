@@ -5,6 +5,9 @@ through questions (rt2_ros.data.vqa). Each command is made from the scene's grou
 judged by what the sentence means, not by the sim's own task:
 
     matching   "put the red block in the bowl of the same colour": the red block rests in the red bowl
+    different  "put the red block in the bowl of a different colour", on the same scenes (a red bowl and one
+               other): the red block rests in the other bowl. Matching's contrast: a model that sends a block to
+               its own colour's bowl whenever a command names no bowl colour scores on matching, not here
     relations  "pick up the block closest to the white bowl", "... the leftmost block", "... between the two
                bowls": the block that answers it (with a clear margin when said) is lifted
     symbols    "move the red block to the H", "... to the 3", "... to the sum of one plus two", "... next to the
@@ -42,6 +45,12 @@ MATCHING = (
     "place the {object} into the matching bowl",
     "put the {object} in the bowl that matches it",
     "drop the {object} into the bowl with the same colour as it",
+)
+DIFFERENT = (
+    "put the {object} in the bowl of a different colour",
+    "place the {object} into the bowl that does not match it",
+    "put the {object} in the bowl whose colour is not its own",
+    "drop the {object} into the bowl with a different colour from it",
 )
 RELATIONS = {
     "nearest": ("pick up the block closest to the {bowl}", "lift the block that is nearest the {bowl}"),
@@ -81,12 +90,23 @@ def draw(rng: np.random.Generator, options) -> str:
 
 def matching(rng: np.random.Generator, state: PrivilegedState, phrasings: PhrasingSplit) -> Said:
     """The sim's put_in_bowl task, said by colour-matching."""
+    return _into_bowl(rng, state, MATCHING, same=True)
+
+
+def different(rng: np.random.Generator, state: PrivilegedState, phrasings: PhrasingSplit) -> Said:
+    """The task's block into the one bowl whose colour is not the block's (matching's scenes)."""
+    return _into_bowl(rng, state, DIFFERENT, same=False)
+
+
+def _into_bowl(rng: np.random.Generator, state: PrivilegedState, templates: tuple[str, ...], same: bool) -> Said:
     obj = state.task.object
     color = state.objects[obj].color
-    bowl = next(name for name, item in state.objects.items() if item.kind == "bowl" and item.color == color)
-    task = replace(state.task, kind="put_in_bowl", target=bowl, direction=None)
+    bowls = [name for name, item in state.objects.items() if item.kind == "bowl" and (item.color == color) == same]
+    if len(bowls) != 1:
+        raise ValueError(f"{obj}: the scene must hold one bowl of its colour and one other (matching's variation)")
+    task = replace(state.task, kind="put_in_bowl", target=bowls[0], direction=None)
     return Said(
-        draw(rng, MATCHING).format(object=obj), obj, lambda now: is_success(replace(now, task=task)), target=bowl
+        draw(rng, templates).format(object=obj), obj, lambda now: is_success(replace(now, task=task)), target=bowls[0]
     )
 
 
@@ -172,5 +192,5 @@ def impossible(rng: np.random.Generator, state: PrivilegedState, phrasings: Phra
     return Said(command, "", still, at_end=True)
 
 
-CONCEPT_COMMANDS = {"matching": matching, "relations": relations, "symbols": symbols, "languages": other_language,
-                    "impossible": impossible}  # fmt: skip
+CONCEPT_COMMANDS = {"matching": matching, "different": different, "relations": relations, "symbols": symbols,
+                    "languages": other_language, "impossible": impossible}  # fmt: skip

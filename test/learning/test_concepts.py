@@ -13,7 +13,7 @@ from rt2_ros.data.phrasing import load_phrasings
 from rt2_ros.data.scenes import build_scene_cache
 from rt2_ros.data.vqa import CONCEPTS, NEAR, all_question_texts, ask
 from rt2_ros.evaluation.categories import load_categories
-from rt2_ros.evaluation.concepts import MOVED, impossible, matching, relations, symbols
+from rt2_ros.evaluation.concepts import MOVED, different, impossible, matching, relations, symbols
 from rt2_ros.policy.tiny.configuration_tiny import TinyVLAConfig
 from rt2_ros.policy.tiny.processing_tiny import answer_tokens, table_bins
 from rt2_ros.sim.privileged import ObjectState, PrivilegedState, TaskState
@@ -25,8 +25,9 @@ CONFIG = TinyVLAConfig()
 PHRASINGS = load_phrasings()["training"]
 # Words of the emergent commands that no training wording may use (letters and digits are single characters
 # and appear as articles; the markers never appear in robot scenes at all).
-CONCEPT_WORDS = {"same", "match", "matches", "matching", "colour", "closest", "nearest", "leftmost", "rightmost",
-                 "furthest", "between", "letter", "number", "sum", "plus", "symbol", "marker", *SHAPES}  # fmt: skip
+CONCEPT_WORDS = {"same", "different", "match", "matches", "matching", "colour", "closest", "nearest", "leftmost",
+                 "rightmost", "furthest", "between", "letter", "number", "sum", "plus", "symbol", "marker",
+                 *SHAPES}  # fmt: skip
 
 
 def words(text: str) -> set[str]:
@@ -56,7 +57,7 @@ def test_no_robot_scene_shows_a_marker_or_puts_a_block_in_its_own_colour():
         assert not training.pair_allowed(color, color)
     categories = load_categories()
     assert [name for name, category in categories.items() if category.concept] == [
-        "matching", "relations", "symbols", "languages", "impossible",
+        "matching", "different", "relations", "symbols", "languages", "impossible",
     ]  # fmt: skip
 
 
@@ -165,6 +166,29 @@ def test_can_put_questions_are_asked_only_when_named_and_point_at_the_block_and_
     assert abs(same_colour - same_in_view) < 3 * np.sqrt(same_in_view), (same_colour, same_in_view)  # chance
 
 
+def test_different_questions_name_the_other_bowl_and_are_asked_only_when_named(scenes):
+    """ "which bowl has a different colour from the red block?": asked where the block's own colour's bowl is in
+    view beside one other, answered with that other bowl's colour, pointers on the block and it."""
+    rng = np.random.default_rng(5)
+    texts, asked = set(all_question_texts()), 0
+    for row in rows(scenes):
+        for _ in range(30):
+            assert "different colour" not in ask(rng, row, CONFIG, robot=False).text
+            question = ask(rng, row, CONFIG, robot=False, concepts=(), optional=("different",))
+            if "different colour" not in question.text and "does not match" not in question.text:
+                continue
+            assert question.text in texts, question.text
+            block, bowl = question.pointers
+            bowls = np.flatnonzero(row["object_kind"] == 1)
+            colour = row["object_color"][block]
+            assert row["object_kind"][block] == 0 and f"the {COLOR_NAMES[colour]} block?" in question.text
+            assert row["object_kind"][bowl] == 1 and row["object_color"][bowl] != colour, question
+            assert sorted(row["object_color"][bowls] == colour) == [False, True], question  # its own beside one other
+            assert question.answer == (COLOR_NAMES[row["object_color"][bowl]],), question
+            asked += 1
+    assert asked > 50, asked
+
+
 def test_a_relation_said_as_a_referring_expression_is_answered_with_where_that_block_is(scenes):
     """ "where is the block closest to the white bowl?" names the block as a command would; its answer is the
     block's table bins and the object pointer is on it."""
@@ -241,6 +265,19 @@ def test_the_matching_command_is_done_when_the_block_rests_in_its_own_colours_bo
     in_white = state({**SCENE, "red block": ("block", "red", [0.55, 0.20, 0.025])}, start.task)
     in_red = state({**SCENE, "red block": ("block", "red", [0.35, -0.20, 0.025])}, start.task)
     assert not judge(start) and not judge(in_white) and judge(in_red)
+
+
+def test_the_different_command_is_done_in_the_other_bowl_and_needs_a_matching_scene():
+    start = state(SCENE, TaskState("put_in_bowl", "", "red block", target="red bowl"))
+    said = different(np.random.default_rng(0), start, PHRASINGS)
+    assert said.named == "red block" and said.target == "white bowl" and "white" not in said.command
+    in_white = state({**SCENE, "red block": ("block", "red", [0.55, 0.20, 0.025])}, start.task)
+    in_red = state({**SCENE, "red block": ("block", "red", [0.35, -0.20, 0.025])}, start.task)
+    assert not said.done(start) and said.done(in_white) and not said.done(in_red)
+    assert matching(np.random.default_rng(0), start, PHRASINGS).done(in_red)
+    blue = state(SCENE, TaskState("put_in_bowl", "", "blue block", target="red bowl"))  # two bowls not blue
+    with pytest.raises(ValueError, match="one bowl of its colour"):
+        different(np.random.default_rng(0), blue, PHRASINGS)
 
 
 def test_a_relation_names_the_block_that_answers_it():

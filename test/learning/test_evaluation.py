@@ -17,7 +17,7 @@ from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
 def test_the_categories_are_the_five_of_the_issue_and_instruction_following():
     categories = load_categories()
     names = ["seen", "unseen_combinations", "unseen_objects", "unseen_backgrounds", "unseen_phrasings"]
-    emergent = ["matching", "relations", "symbols", "languages", "impossible"]
+    emergent = ["matching", "different", "relations", "symbols", "languages", "impossible"]
     assert list(categories) == [*names, "instruction_following", *emergent]
     assert kinds_for(categories["relations"], 2) == ["pick_up"] * 2
     assert categories["unseen_phrasings"].phrasings == "held_out" and categories["seen"].variation == "training"
