@@ -170,7 +170,8 @@ def test_a_bad_config_is_refused_with_its_key(tmp_path):
     assert result.returncode == 2 and "unknown keys ['optim.stepz']" in result.stderr
     path.write_text("data: {scene_share: 0, questions: [can_you_fly]}\n")
     result = subprocess.run([sys.executable, "-m", "rt2_ros", "train", str(path)], capture_output=True, text=True)
-    assert result.returncode == 2 and "data.questions ['can_you_fly']: each one of ('can_put', 'different')" in result.stderr
+    assert result.returncode == 2
+    assert "data.questions ['can_you_fly']: each one of ('can_put', 'different')" in result.stderr
 
 
 def test_a_negative_thread_count_is_refused():
