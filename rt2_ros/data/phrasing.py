@@ -77,36 +77,24 @@ def table_side(y: float) -> str | None:
     return "left" if y > 0 else "right"
 
 
-def spoken(
-    rng: np.random.Generator, name: str, split: PhrasingSplit, side: str | None = None, colour: bool = True
-) -> str:
+def spoken(rng: np.random.Generator, name: str, split: PhrasingSplit, side: str | None = None) -> str:
     """An object's name as a command says it: its colour and one of the split's words for its kind, and, given the
-    side of the table it lies on and a split with `side` fillers, maybe where it is ("red cube on the left").
-    `colour=False`: by its place alone ("dish on the right"), which `side` must give."""
+    side of the table it lies on and a split with `side` fillers, maybe where it is ("red cube on the left")."""
     color, _, kind = name.partition(" ")
     nouns = split.nouns(kind)
-    text = f"{color} {nouns[int(rng.integers(len(nouns)))]}" if colour else nouns[int(rng.integers(len(nouns)))]
+    text = f"{color} {nouns[int(rng.integers(len(nouns)))]}"
     places = split.fillers.get("side")
-    if not colour:
-        places = [place for place in places or [] if place]
-        if side is None or not places:
-            raise ValueError(f"{name}: said without its colour, it needs its side and the split's side fillers")
     if side is not None and places:
         text += places[int(rng.integers(len(places)))].format(side=side)
     return text
 
 
 def phrase(
-    rng: np.random.Generator,
-    task: TaskState,
-    split: PhrasingSplit,
-    sides: Mapping[str, str] | None = None,
-    target_by_place: str | None = None,
+    rng: np.random.Generator, task: TaskState, split: PhrasingSplit, sides: Mapping[str, str] | None = None
 ) -> str:
     """One of the task kind's templates, drawn by `rng`, its slots filled at random. `sides`: object name -> the
     side of the table it lies on (table_side), for the split's `side` fillers; without it nothing is drawn for them
-    (the same wording as before for the same `rng`). `target_by_place`: the target's side, to name it by that
-    alone ("put the red block in the bowl on the left"; it must be the only one of its kind there)."""
+    (the same wording as before for the same `rng`)."""
     sides = sides or {}
     options = split.templates[task.kind]
     template = options[int(rng.integers(len(options)))]
@@ -117,17 +105,9 @@ def phrase(
 
     text = template.format(
         object=spoken(rng, task.object, split, sides.get(task.object)),
-        target=_target(rng, task.target, split, sides.get(task.target), target_by_place),
+        target=spoken(rng, task.target, split, sides.get(task.target)) if task.target else "",
         direction=task.direction or "",
         opener=choose("opener"),
         closer=choose("closer"),
     )
     return " ".join(text.split())
-
-
-def _target(
-    rng: np.random.Generator, target: str | None, split: PhrasingSplit, side: str | None, place: str | None
-) -> str:
-    if not target:
-        return ""
-    return spoken(rng, target, split, place, colour=False) if place else spoken(rng, target, split, side)

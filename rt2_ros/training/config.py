@@ -29,9 +29,6 @@ class DataConfig:
     # rewording.py; 0: the recorded one only); a step says one of them or the recorded command, each as likely.
     rewordings: int = 0
     reword_sides: bool = True  # the new commands may say which side of the table an object lies on
-    # Share of the new commands that name the target by its side alone ("... in the bowl on the left"), where it is
-    # the only one of its kind there: a command whose target is not found by its colour word.
-    reword_target_by_place: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.robot:
@@ -40,8 +37,8 @@ class DataConfig:
             raise ValueError("data: scene_count >= 0, question_share in [0, 1], scene_share in [0, 1)")
         if self.scene_share > 0 and self.scene_count == 0:
             raise ValueError("data.scene_share > 0 needs scene_count > 0")
-        if self.rewordings < 0 or not 0 <= self.reword_target_by_place <= 1:
-            raise ValueError("data.rewordings >= 0, data.reword_target_by_place in [0, 1]")
+        if self.rewordings < 0:
+            raise ValueError("data.rewordings >= 0")
         if not set(self.concepts) <= set(CONCEPTS):
             raise ValueError(f"data.concepts {self.concepts}: each one of {CONCEPTS}")
         if not set(self.questions) <= set(OPTIONAL_FAMILIES):

@@ -283,8 +283,7 @@ def train(
     data = config.data
     reworded = {}
     if data.rewordings:  # the same sentences in every process and on --resume: seeded by the config alone
-        reworded = rewordings(robot, data.rewordings, seed=config.seed, sides=data.reword_sides,
-                              target_by_place=data.reword_target_by_place)  # fmt: skip
+        reworded = rewordings(robot, data.rewordings, seed=config.seed, sides=data.reword_sides)
         log(f"rewordings: {data.rewordings} more commands for each of {len(reworded)} episodes")
     bank = TextBank(
         LanguageEncoder(max_tokens=model_config.max_text_tokens),

@@ -46,33 +46,14 @@ def episode_tasks(cache: Cache) -> dict[int, tuple[TaskState, dict[str, str]]]:
 
 
 def rewordings(
-    cache: Cache,
-    count: int,
-    seed: int,
-    sides: bool = True,
-    split: PhrasingSplit | None = None,
-    target_by_place: float = 0.0,
+    cache: Cache, count: int, seed: int, sides: bool = True, split: PhrasingSplit | None = None
 ) -> dict[int, list[str]]:
     """`count` more commands per episode of `cache` (episode -> commands), drawn from `split` (default: the training
     phrasings, which `rt2-ros collect` records with); `sides`: whether they may say where an object lies, as the
-    recorded commands may. `target_by_place`: the share of commands that name the target by where it lies instead
-    of its colour ("... in the bowl on the left"), in episodes where it is the only one of its kind on that side."""
+    recorded commands may."""
     split = split or load_phrasings()["training"]
     rng = np.random.default_rng(seed)
-    reworded: dict[int, list[str]] = {}
-    for episode, (task, where) in episode_tasks(cache).items():
-        place = placeable(task, where) if target_by_place > 0 else None  # None: no draw, the stream as before
-        for _ in range(count):
-            by_place = place if place and rng.random() < target_by_place else None
-            reworded.setdefault(episode, []).append(phrase(rng, task, split, where if sides else None, by_place))
-    return reworded
-
-
-def placeable(task: TaskState, sides: dict[str, str]) -> str | None:
-    """The side of the table the task's target lies on, if no other object of its kind lies there; else None."""
-    side = sides.get(task.target or "")
-    kind = (task.target or "").partition(" ")[2]
-    if side is None or any(name != task.target and name.endswith(f" {kind}") and other == side
-                           for name, other in sides.items()):  # fmt: skip
-        return None
-    return side
+    return {
+        episode: [phrase(rng, task, split, where if sides else None) for _ in range(count)]
+        for episode, (task, where) in episode_tasks(cache).items()
+    }

@@ -7,13 +7,12 @@ import numpy as np
 import pytest
 
 from rt2_ros.data.cache import build_bag_cache
-from rt2_ros.data.phrasing import load_phrasings, phrase, spoken
+from rt2_ros.data.phrasing import load_phrasings, phrase
 from rt2_ros.data.recording import episode_seed
 from rt2_ros.policy.tiny.configuration_tiny import TinyVLAConfig
-from rt2_ros.sim.privileged import TaskState
 from rt2_ros.training.batches import BatchMaker, bank_texts
 from rt2_ros.training.config import DataConfig
-from rt2_ros.training.rewording import episode_tasks, placeable, rewordings
+from rt2_ros.training.rewording import episode_tasks, rewordings
 
 CONFIG = TinyVLAConfig()
 RECORDED_SEED = 5  # the `recorded` fixture's collect seed
@@ -76,31 +75,3 @@ def test_a_robot_step_says_its_recorded_command_or_a_rewording_each_as_often(cac
 def test_a_negative_rewording_count_is_refused():
     with pytest.raises(ValueError, match="rewordings"):
         DataConfig(rewordings=-1, scene_share=0.0)
-    with pytest.raises(ValueError, match="reword_target_by_place"):
-        DataConfig(reword_target_by_place=1.5, scene_share=0.0)
-
-
-def test_a_target_named_by_its_place_is_the_only_one_of_its_kind_there(cache):
-    """ "put the red block in the bowl on the left": the target without its colour, where no other bowl lies on
-    that side; the object keeps its colour; a share of 0 leaves the rewordings as they were."""
-    task = TaskState("put_in_bowl", "", "red block", target="white bowl")
-    assert placeable(task, {"white bowl": "left", "blue bowl": "right", "red block": "left"}) == "left"
-    assert placeable(task, {"white bowl": "left", "blue bowl": "left"}) is None  # two bowls there
-    assert placeable(task, {"blue bowl": "right"}) is None  # near the centre line: no side to say
-    split = load_phrasings()["training"]
-    rng = np.random.default_rng(0)
-    for _ in range(50):
-        text = phrase(rng, task, split, target_by_place="left")
-        assert "white" not in text and "red" in text and " left" in text, text
-    with pytest.raises(ValueError, match="side"):
-        spoken(rng, "white bowl", split, None, colour=False)
-    assert rewordings(cache, 6, seed=0, target_by_place=0.0) == rewordings(cache, 6, seed=0)
-    by_place = rewordings(cache, 20, seed=0, target_by_place=0.5)
-    named = 0
-    for episode, (task, sides) in episode_tasks(cache).items():
-        side = placeable(task, sides)
-        for text in by_place[episode]:
-            if task.target and task.target.split()[0] not in text:
-                assert side is not None and f" {side}" in text, (task, sides, text)
-                named += 1
-    assert named > 0
