@@ -12,10 +12,10 @@ object, the wrong motion). docs/tiny-vla.md quotes its output.
 command is about, {colour}: its colour, {target}: the goal the concept names, {symbol}: a marker goal as the
 questions name it), such as the concept's question or the plain command naming the target. The target pointer
 should find the goal a concept command names (matching's bowl, symbols' marker); `--target TEMPLATE` names it for
-other categories. The summary counts, per colour of the named object, the episodes solved and where each wording's
-target pointer started (on the target, on the named object itself, elsewhere), and how the episodes ended with it
-on the target: whether the concept is learned in the questions but not carried into the command, missing in both,
-or carried into the pointer and lost in the motion.
+other categories. The summary counts, per colour of the named object and over every colour, the episodes solved
+and where each wording's target pointer started (on the target, on the named object itself, elsewhere), and how
+the episodes ended with it on the target: whether the concept is learned in the questions but not carried into the
+command, missing in both, or carried into the pointer and lost in the motion.
 
     .venv/bin/python scripts/emergent_trace.py relations --episodes 8 [--model-path runs/tiny_vla_finetune/model]
     .venv/bin/python scripts/emergent_trace.py matching --episodes 40 \
@@ -184,7 +184,8 @@ def main() -> None:
         if target and collections.Counter(roles[1]).most_common(1)[0][0] == target:
             tally["on target", "solved" if episode.success else ending(terminated)] += 1
     print(f"{solved}/{args.episodes} solved")
-    for colour, tally in sorted(by_colour.items()):
+    every = sum(by_colour.values(), collections.Counter())
+    for colour, tally in [*sorted(by_colour.items()), ("every colour", every)]:
         print(f"{colour}: {tally['solved']}/{tally['episodes']} solved; first target pointer:")
         for template in ["command", *args.also]:
             places = ", ".join(f"{place} {tally[template, place]}" for place in ("target", "named object", "elsewhere")
