@@ -299,10 +299,12 @@ def _can_put(rng, scene: Scene, config) -> Question | None:
 def _different(rng, scene: Scene, config) -> Question | None:
     """The bowl of another colour than a block's, for a block whose own colour's bowl is in view beside exactly
     one other (so the answer is one bowl); the matching question on the same scene names the first."""
+    if len(scene.bowls) != 2:
+        return None
     pairs = []
     for block in (slot for slot in scene.blocks if slot in scene.unique):
         others = [slot for slot in scene.bowls if scene.color[slot] != scene.color[block]]
-        if len(others) == 1 and len(scene.bowls) == 2:
+        if len(others) == 1:
             pairs.append((block, others[0]))
     if not pairs:
         return None
