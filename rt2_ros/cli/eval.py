@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rt2_ros.evaluation.categories import load_categories
-    from rt2_ros.evaluation.results import table, write
+    from rt2_ros.evaluation.results import table, template_failures, write
 
     categories = load_categories()
     chosen = args.categories or list(categories)
@@ -90,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
     json_path, plot_path = write(results, args.output, title, settings)
     print()
     print(table(results))
+    failures = template_failures(results)
+    if failures:
+        print(f"\n{failures}")
     print(f"\n{len(results)} episodes in {minutes:.1f} min; {json_path}, {plot_path}")
     return 0
 

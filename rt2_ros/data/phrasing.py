@@ -95,6 +95,13 @@ def phrase(
     """One of the task kind's templates, drawn by `rng`, its slots filled at random. `sides`: object name -> the
     side of the table it lies on (table_side), for the split's `side` fillers; without it nothing is drawn for them
     (the same wording as before for the same `rng`)."""
+    return phrase_with_template(rng, task, split, sides)[0]
+
+
+def phrase_with_template(
+    rng: np.random.Generator, task: TaskState, split: PhrasingSplit, sides: Mapping[str, str] | None = None
+) -> tuple[str, str]:
+    """phrase(), and the template the wording was drawn from (evaluation reports success per template)."""
     sides = sides or {}
     options = split.templates[task.kind]
     template = options[int(rng.integers(len(options)))]
@@ -110,4 +117,4 @@ def phrase(
         opener=choose("opener"),
         closer=choose("closer"),
     )
-    return " ".join(text.split())
+    return " ".join(text.split()), template

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from rt2_ros.data.phrasing import PhrasingSplit, phrase
+from rt2_ros.data.phrasing import PhrasingSplit, phrase_with_template
 from rt2_ros.evaluation.categories import Category
 from rt2_ros.evaluation.concepts import CONCEPT_COMMANDS, Said
 from rt2_ros.evaluation.results import EpisodeResult
@@ -23,6 +23,7 @@ class EpisodeCommand:
     def __init__(self, category: Category, rng: np.random.Generator, phrasings: PhrasingSplit) -> None:
         self.category, self.rng, self.phrasings = category, rng, phrasings
         self.instruction = ""
+        self.template = ""  # the phrasing template the instruction was drawn from ("" for a concept command)
         self.named = ""  # the object the command is about
         self.episode = -1  # the sim episode it was said in
         self.said: Said | None = None  # a concept command, and its success check
@@ -31,6 +32,7 @@ class EpisodeCommand:
         task = state.task
         self.episode = state.episode
         self.said = None
+        self.template = ""
         if self.category.concept:
             self.said = CONCEPT_COMMANDS[self.category.concept](self.rng, state, self.phrasings)
             self.instruction, self.named = self.said.command, self.said.named
@@ -39,7 +41,7 @@ class EpisodeCommand:
             others = sorted(name for name, obj in state.objects.items() if obj.kind == "block" and name != task.object)
             task = replace(task, object=str(self.rng.choice(others)))
         self.named = task.object
-        self.instruction = phrase(self.rng, task, self.phrasings)
+        self.instruction, self.template = phrase_with_template(self.rng, task, self.phrasings)
         return self.instruction
 
     def done(self, state: PrivilegedState) -> bool:
@@ -55,7 +57,7 @@ class EpisodeCommand:
     ) -> EpisodeResult:
         """The episode's record, from its last state (the verdict, and whether the suggested object was taken)."""
         return EpisodeResult(self.category.name, kind, self.instruction, self.succeeded(final, done_during), seconds,
-                             actions, self.took_the_suggested_object(final))  # fmt: skip
+                             actions, self.took_the_suggested_object(final), self.template)  # fmt: skip
 
     def succeeded(self, state: PrivilegedState, done_during: bool) -> bool:
         """The episode's verdict from its last state: what was done during it, or, for a command judged by what

@@ -15,6 +15,7 @@ class EpisodeResult:
     seconds: float  # wall time (graph) or sim time (in process) until success or the timeout
     actions: int  # actions the policy produced
     wrong_object: bool = False  # retarget categories: the sim's own task object was lifted instead of the named one
+    template: str = ""  # the phrasing template the instruction was drawn from ("" for a concept command)
 
 
 def rate(results: Sequence[EpisodeResult]) -> float:
@@ -45,6 +46,24 @@ def table(results: Sequence[EpisodeResult]) -> str:
             lines.append(
                 f"{category}: the sim's own task object was lifted instead of the named one in {wrong}/{len(chosen)}"
             )
+    return "\n".join(lines)
+
+
+def template_failures(results: Sequence[EpisodeResult]) -> str:
+    """Per category, the phrasing templates that failed at least once, worst first: solved/said per template."""
+    lines = []
+    for category in dict.fromkeys(result.category for result in results):
+        counts: dict[str, list[int]] = {}  # template -> [solved, said]
+        for result in results:
+            if result.category == category and result.template:
+                solved_said = counts.setdefault(result.template, [0, 0])
+                solved_said[0] += result.success
+                solved_said[1] += 1
+        failing = sorted((solved / said, said, template, solved) for template, (solved, said) in counts.items()
+                         if solved < said)  # fmt: skip
+        if failing:
+            lines.append(f"{category}: templates that failed ({len(failing)} of {len(counts)} said)")
+            lines += [f"  {solved:>3}/{said:<3} {template}" for _, said, template, solved in failing]
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 a JSON record of every episode and a plot."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ import pytest
 
 from rt2_ros.evaluation.categories import load_categories
 from rt2_ros.evaluation.in_process import evaluate_in_process, kinds_for
-from rt2_ros.evaluation.results import EpisodeResult, table, write
+from rt2_ros.evaluation.results import EpisodeResult, table, template_failures, write
 from rt2_ros.policy.tiny.policy_tiny import TinyPolicy
 
 
@@ -47,6 +48,48 @@ def test_the_table_counts_episodes_per_category_and_kind():
     rows = table(results).splitlines()
     assert rows[2].split()[:3] == ["seen", "1/2", "50%"]
     assert rows[-1] == "instruction_following: the sim's own task object was lifted instead of the named one in 1/1"
+
+
+def test_the_failure_list_counts_each_template_that_failed_worst_first():
+    hold, lift = "hold the {object} in the air", "{opener}hoist the {object}{closer}"
+    results = [
+        EpisodeResult("unseen_phrasings", "pick_up", "hold the red block in the air", False, 9, 40, template=hold),
+        EpisodeResult("unseen_phrasings", "pick_up", "hold the red cube in the air", False, 9, 40, template=hold),
+        EpisodeResult("unseen_phrasings", "pick_up", "hoist the red box", True, 3, 12, template=lift),
+        EpisodeResult("unseen_phrasings", "pick_up", "kindly hoist the red box", False, 9, 40, template=lift),
+        EpisodeResult("unseen_phrasings", "pick_up", "elevate the red box", True, 3, 12, template="elevate"),
+        EpisodeResult("matching", "put_in_bowl", "put the red block in the matching bowl", False, 9, 40),
+    ]
+    assert template_failures(results).splitlines() == [
+        "unseen_phrasings: templates that failed (2 of 3 said)",
+        f"    0/2   {hold}",
+        f"    1/2   {lift}",
+    ]
+    assert template_failures(results[-2:]) == ""  # nothing failed that came from a template
+
+
+def test_an_episode_records_the_template_its_command_was_drawn_from(phrasings_held_out_pick_up):
+    from rt2_ros.evaluation.commands import EpisodeCommand
+    from rt2_ros.sim.privileged import TaskState
+
+    class Scene:  # the two fields say() reads of a PrivilegedState when the category is not a concept
+        task, episode = TaskState("pick_up", "", "red block"), 0
+
+    split = phrasings_held_out_pick_up
+    command = EpisodeCommand(load_categories()["unseen_phrasings"], np.random.default_rng(3), split)
+    said = {command.say(Scene()): command.template for _ in range(40)}
+    assert set(said.values()) == set(split.templates["pick_up"])  # each drawn, and each recorded as drawn
+    for text, template in said.items():
+        literal = [part for part in re.split(r"\{\w+\}", template) if part.strip()]
+        assert all(part.strip() in text for part in literal), (text, template)
+    assert command.result("pick_up", Scene(), False, 1.0, 3).template == command.template
+
+
+@pytest.fixture
+def phrasings_held_out_pick_up():
+    from rt2_ros.data.phrasing import load_phrasings
+
+    return load_phrasings()["held_out"]
 
 
 def test_a_retargeted_command_names_another_block_and_waits_for_it(recorded):
