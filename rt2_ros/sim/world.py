@@ -41,6 +41,7 @@ from rt2_ros.sim.variation import SceneVariation
 SETTLE_TIME = 0.3  # s of physics after placing, so objects rest before the episode starts
 SCENE_ATTEMPTS = 200  # scenes drawn for one reset before giving up on a variation's task (p < 1e-9 for ours)
 SCENE_SALT = 7919  # keeps the redraw generators apart from placement's (placement.sample_layout)
+LAYOUT_SALT = 104729  # ... and a re-layout's, for a task that a scene's first layout had already done
 
 
 @dataclass(frozen=True)
@@ -150,10 +151,24 @@ class SimWorld:
 
         The world's seed fixes the whole sequence of episodes; `seed` fixes this one alone. Everything
         random is drawn before the world changes, so a reset that raises leaves the running episode as it was.
+        A layout in which the drawn task already holds (a move near whose only allowed goal lies beside its block)
+        is placed again: an episode is never solved before the arm moves.
         """
         episode_seed = int(self._rng.integers(2**31)) if seed is None else seed
         kind, rng, look, objects = self._draw_scene(task or TaskSpec(), episode_seed)
-        spots = sample_layout(rng, [footprint(obj) for obj in objects], episode_seed)
+        for attempt in range(SCENE_ATTEMPTS):
+            if attempt:  # the task held before the arm moved (a move near's only allowed goal beside its block)
+                rng = np.random.default_rng([episode_seed, LAYOUT_SALT, attempt])
+            self._set_up(look, objects, sample_layout(rng, [footprint(obj) for obj in objects], episode_seed))
+            self.task = sample_task(rng, kind, self.object_states(), self.variation)
+            if not is_success(self.privileged_state()):
+                break
+        self.episode += 1
+        self.step_count = 0
+        return self.task
+
+    def _set_up(self, look: tuple, objects: list[Placed], spots: list[Spot]) -> None:
+        """Arm at home, the look applied, the objects placed and settled."""
         model, data = self.model, self.data
         now = data.time
         mujoco.mj_resetData(model, data)
@@ -167,10 +182,6 @@ class SimWorld:
         self._place(objects, spots)
         mujoco.mj_forward(model, data)
         self.advance(SETTLE_TIME)
-        self.task = sample_task(rng, kind, self.object_states(), self.variation)
-        self.episode += 1
-        self.step_count = 0
-        return self.task
 
     def _draw_scene(self, task: TaskSpec, episode_seed: int) -> tuple[str, np.random.Generator, tuple, list[Placed]]:
         """(task kind, the generator to go on with, look, objects) of a scene that holds a task the variation

@@ -60,3 +60,18 @@ def test_a_bad_variation_is_refused_with_its_name():
         SceneVariation(light_diffuse=(0.8, 0.2))
     with pytest.raises(ValueError, match="draws 3 blocks from 2 colours"):
         SimWorld(image_size=(32, 32), variation=SceneVariation(block_colors=("red", "blue")))
+
+
+@pytest.mark.parametrize("seed", [17, 77])
+def test_an_episode_is_never_solved_before_the_arm_moves(variations, seed):
+    # unseen_combinations allows one or two (object, goal) colour pairs a scene: at these seeds the first layout put
+    # a move near's only allowed goal beside its block (77: the second layout too), solved before any action.
+    from rt2_ros.sim.tasks import NEAR_DISTANCE, TaskSpec, is_success, planar_distance
+
+    world = SimWorld(seed=0, image_size=(32, 32), variation=variations["unseen_combinations"])
+    task = world.reset(TaskSpec(kind="move_near"), seed=seed)
+    objects = world.object_states()
+    assert planar_distance(objects[task.object], objects[task.target]) > NEAR_DISTANCE
+    assert not is_success(world.privileged_state())
+    assert world.reset(TaskSpec(kind="move_near"), seed=seed) == task  # the re-layout is reproducible
+    world.close()
