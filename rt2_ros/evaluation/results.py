@@ -51,14 +51,14 @@ def table(results: Sequence[EpisodeResult]) -> str:
 
 def template_failures(results: Sequence[EpisodeResult]) -> str:
     """Per category, the phrasing templates that failed at least once, worst first: solved/said per template."""
+    per_category: dict[str, dict[str, list[int]]] = {}  # category -> template -> [solved, said]
+    for result in results:
+        if result.template:
+            solved_said = per_category.setdefault(result.category, {}).setdefault(result.template, [0, 0])
+            solved_said[0] += result.success
+            solved_said[1] += 1
     lines = []
-    for category in dict.fromkeys(result.category for result in results):
-        counts: dict[str, list[int]] = {}  # template -> [solved, said]
-        for result in results:
-            if result.category == category and result.template:
-                solved_said = counts.setdefault(result.template, [0, 0])
-                solved_said[0] += result.success
-                solved_said[1] += 1
+    for category, counts in per_category.items():
         failing = sorted((solved / said, said, template, solved) for template, (solved, said) in counts.items()
                          if solved < said)  # fmt: skip
         if failing:

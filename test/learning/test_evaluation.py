@@ -68,14 +68,15 @@ def test_the_failure_list_counts_each_template_that_failed_worst_first():
     assert template_failures(results[-2:]) == ""  # nothing failed that came from a template
 
 
-def test_an_episode_records_the_template_its_command_was_drawn_from(phrasings_held_out_pick_up):
+def test_an_episode_records_the_template_its_command_was_drawn_from():
+    from rt2_ros.data.phrasing import load_phrasings
     from rt2_ros.evaluation.commands import EpisodeCommand
     from rt2_ros.sim.privileged import TaskState
 
     class Scene:  # the two fields say() reads of a PrivilegedState when the category is not a concept
         task, episode = TaskState("pick_up", "", "red block"), 0
 
-    split = phrasings_held_out_pick_up
+    split = load_phrasings()["held_out"]
     command = EpisodeCommand(load_categories()["unseen_phrasings"], np.random.default_rng(3), split)
     said = {command.say(Scene()): command.template for _ in range(40)}
     assert set(said.values()) == set(split.templates["pick_up"])  # each drawn, and each recorded as drawn
@@ -83,13 +84,6 @@ def test_an_episode_records_the_template_its_command_was_drawn_from(phrasings_he
         literal = [part for part in re.split(r"\{\w+\}", template) if part.strip()]
         assert all(part.strip() in text for part in literal), (text, template)
     assert command.result("pick_up", Scene(), False, 1.0, 3).template == command.template
-
-
-@pytest.fixture
-def phrasings_held_out_pick_up():
-    from rt2_ros.data.phrasing import load_phrasings
-
-    return load_phrasings()["held_out"]
 
 
 def test_a_retargeted_command_names_another_block_and_waits_for_it(recorded):
