@@ -121,6 +121,14 @@ PARAMETERS = (
 )
 
 LOG_THROTTLE = 2.0  # s between repeated "why nothing is published" logs
+# The shortest step, as a share of the control period: on the wall clock (the inference thread) and between the
+# capture stamps of two frames acted on (policy/episode.py). Steps then follow the camera's clock: each one acts on
+# a frame as it arrives, the first one captured a control period after the last frame acted on, taken as the last
+# step's motion ends. Paced by the wall clock alone, the phase of the first step of an episode stayed: a 5 Hz policy
+# on the sim's 10 Hz camera acted on frames 50-130 ms old (through the graph), the arm's state told by a frame one
+# half motion behind. Below 1 so a step can move up to a frame's arrival; a camera at 10, 15, 20 or 30 Hz still
+# gives the control rate exactly, 12 Hz gives every third frame (4 Hz at 5 Hz).
+FRAME_SPACING = 0.9
 
 
 class PolicyNode(Node):
@@ -132,7 +140,9 @@ class PolicyNode(Node):
             PolicyConfig(**{name: value for name, value in self.params.items() if name in policy_fields})
         )
         runner_fields = RunnerConfig.__dataclass_fields__
-        self.runner = EpisodeRunner(policy, RunnerConfig(**{name: self.params[name] for name in runner_fields}))
+        runner_config = {name: self.params[name] for name in runner_fields if name in self.params}
+        shortest_step = FRAME_SPACING / self.params["control_rate"]
+        self.runner = EpisodeRunner(policy, RunnerConfig(**runner_config, frame_spacing=shortest_step))
         self.failures = 0
         self._lock = threading.Lock()  # guards the slots the subscriptions write
         self._pending_commands: list[str] = []  # every command counts (each is checked and logged)
@@ -147,7 +157,7 @@ class PolicyNode(Node):
         self.status_publisher = self.create_publisher(String, "/rt2/policy_status", LATCHED)
         # Where the model looked, per step like the action it explains (only backends with pointers publish).
         self.attention_publisher = self.create_publisher(PolicyAttention, "/rt2/attention", ACTION)
-        self.inference = PacedWorker(self.control_step, 1.0 / self.params["control_rate"], self.on_step_error)
+        self.inference = PacedWorker(self.control_step, shortest_step, self.on_step_error)
         self.create_subscription(Image, "/camera/image_raw", self.on_image, SENSOR_DATA)
         self.create_subscription(String, "/rt2/command", self.on_command, COMMAND)
         if policy.needs_privileged_state:

@@ -7,6 +7,12 @@ after it the runner idles until a new command arrives. A frame is acted on at mo
 its capture stamp is at most `max_image_age` old; with `max_frozen_time`, not when its pixels have stayed
 identical for longer than that (a camera re-publishing one buffer with new stamps: a real sensor's noise makes
 every frame differ, a noiseless render does not).
+
+With `frame_spacing`, a frame is acted on only if it was captured at least that long after the last frame acted
+on, so the steps follow the camera's clock rather than the node's: each action is computed from a frame taken
+as the previous action's motion ends, not one taken halfway through it. Paced by the wall clock alone, a 5 Hz
+policy on a 10 Hz camera locked onto the phase where the newest frame was about to be replaced and acted on
+frames 80-120 ms old (measured through the graph), and the arm then acts on where it was rather than where it is.
 """
 
 import hashlib
@@ -54,6 +60,7 @@ class RunnerConfig:
     max_saturated: float = 0.5
     min_contrast: float = 6.0
     min_confidence: float = 0.0  # a step whose confidence (backends that report one) is below this is not acted on
+    frame_spacing: float = 0.0  # s of capture stamp from the last frame acted on to the next; 0 = any newer frame
 
     def __post_init__(self) -> None:
         ImageLimits(self.min_brightness, self.max_saturated, self.min_contrast)  # ValueError naming a bad one
@@ -61,6 +68,8 @@ class RunnerConfig:
             raise ValueError(f"min_confidence {self.min_confidence}; expected 0..1 (0 = not checked)")
         if not self.max_image_age > 0:
             raise ValueError(f"max_image_age {self.max_image_age}; expected > 0 s")
+        if not self.frame_spacing >= 0:
+            raise ValueError(f"frame_spacing {self.frame_spacing}; expected >= 0 s (0 = any newer frame)")
         if self.max_episode_steps < 0:
             raise ValueError(f"max_episode_steps {self.max_episode_steps}; expected >= 0 (0 = unlimited)")
         if not self.max_frozen_time >= 0:
@@ -82,6 +91,7 @@ class EpisodeRunner:
         self.done_reason = ""
         self.frame: Frame | None = None
         self._acted_stamp: float | None = None  # stamp of the last frame acted on (or rejected as bad)
+        self._stepped_stamp: float | None = None  # stamp of the last frame a step was computed on (frame_spacing)
         self._pixels_digest: bytes | None = None  # of the newest frame's pixels, when max_frozen_time is set
         self._pixels_since = 0.0  # stamp of the first frame with those pixels
         self.privileged_state: dict[str, Any] | None = None
@@ -93,7 +103,7 @@ class EpisodeRunner:
         instruction = validate_instruction(text)
         self.policy.reset()
         self.instruction, self.episode, self.steps, self.done_reason = instruction, self.episode + 1, 0, ""
-        self._acted_stamp = None  # the freshest frame, if young enough, is the new episode's first observation
+        self._acted_stamp = self._stepped_stamp = None  # the freshest frame, if young enough, is the first observation
         return instruction
 
     def new_frame(self, stamp: float, message: Any, pixels: Any = None) -> None:
@@ -124,6 +134,10 @@ class EpisodeRunner:
             )
         if self.frame.stamp == self._acted_stamp:
             return State.WAITING_FOR_IMAGE, "waiting for a newer image than the last one acted on"
+        if self._stepped_stamp is not None and self.frame.stamp - self._stepped_stamp < self.config.frame_spacing:
+            return State.WAITING_FOR_IMAGE, (
+                f"waiting for an image captured {self.config.frame_spacing:.3f} s after the last one acted on"
+            )
         if self.policy.needs_privileged_state and self.privileged_state is None:
             return State.NO_PRIVILEGED_STATE, "the scripted backend waits for /sim/privileged_state"
         if self.policy.needs_proprio and (self.ee_pose is None or self.gripper is None):
@@ -150,7 +164,7 @@ class EpisodeRunner:
         The frame counts as used even if the policy raises, so a failing frame is not retried.
         """
         assert self.frame is not None and self.instruction is not None, "call blocked() first"
-        self._acted_stamp = self.frame.stamp
+        self._acted_stamp = self._stepped_stamp = self.frame.stamp
         proprio = None
         if self.ee_pose is not None and self.gripper is not None:
             proprio = Proprio(np.asarray(self.ee_pose[0], float), np.asarray(self.ee_pose[1], float), self.gripper)

@@ -180,8 +180,33 @@ def test_privileged_backends_wait_for_the_sim_state():
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("max_image_age", 0.0), ("max_episode_steps", -1), ("max_frozen_time", -0.1)]
+    ("field", "value"),
+    [("max_image_age", 0.0), ("max_episode_steps", -1), ("max_frozen_time", -0.1), ("frame_spacing", -0.1)],
 )
 def test_config_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=field):
         RunnerConfig(**{field: value})
+
+
+def test_frame_spacing_acts_on_the_first_frame_captured_that_long_after_the_last_one():
+    loop = runner(frame_spacing=0.18)  # a 5 Hz policy on a 10 Hz camera: every second frame
+    loop.command("pick up the block")
+    loop.new_frame(10.0, "frame")
+    loop.act(IMAGE)
+    loop.new_frame(10.1, "frame")
+    kind, detail = loop.blocked(10.1)
+    assert kind is State.WAITING_FOR_IMAGE and "0.180 s after" in detail
+    loop.new_frame(10.2, "frame")
+    assert state(loop, 10.2) is None
+    loop.act(IMAGE)
+    loop.command("put it down")  # a new episode acts on the freshest frame at once
+    assert state(loop, 10.25) is None
+
+
+def test_a_step_on_a_skipped_frame_does_not_delay_the_next_one():
+    loop = runner(frame_spacing=0.18)
+    loop.command("pick up the block")
+    loop.new_frame(10.0, "frame")
+    loop.skip_frame()  # could not be converted: no step was computed on it
+    loop.new_frame(10.1, "frame")
+    assert state(loop, 10.1) is None

@@ -141,6 +141,25 @@ def test_images_without_a_command_are_not_acted_on(ros_node, hf_node):
     assert probe.statuses == ["no_command: no command yet: publish one on /rt2/command"] and not probe.actions
 
 
+def test_acts_on_frames_a_control_period_apart_by_their_capture_stamps(ros_node, hf_node):
+    """A frame captured less than 0.9 control periods after the last one acted on waits, however late it arrives:
+    the steps follow the camera's clock (policy_node.FRAME_SPACING)."""
+    process = hf_node(control_rate=5.0)
+    probe = CameraAndUser(ros_node)
+    probe.wait_ready(process)
+    probe.command("pick up the block")
+    first = probe.image()
+    assert probe.wait_until(lambda: bool(probe.actions)), process.output()
+    assert probe.actions[0].header.stamp == first.header.stamp
+    time.sleep(0.3)  # past the wall-clock period, so only the stamp can hold it back
+    early = probe.image(age=0.3 - 0.1)  # captured 0.1 s after the first: 0.5 control periods
+    assert probe.wait_until(lambda: False, timeout=1.0) is False and len(probe.actions) == 1  # without: acted at once
+    assert early.header.stamp != first.header.stamp
+    later = probe.image()  # captured now, long after the first
+    assert probe.wait_until(lambda: len(probe.actions) == 2), process.output()
+    assert probe.actions[1].header.stamp == later.header.stamp
+
+
 def malformed_images() -> dict[str, Image]:
     good = rgb_to_image(np.zeros((24, 32, 3), np.uint8))
     step_mismatch = rgb_to_image(np.zeros((24, 32, 3), np.uint8))
