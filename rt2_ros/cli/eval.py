@@ -18,6 +18,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1000, help="scene and wording seed (default 1000, unlike training)")
     parser.add_argument("--control-rate", type=float, default=5.0, help="policy steps per second (default 5)")
     parser.add_argument("--in-process", action="store_true", help="no DDS: the same policy and sim code, faster")
+    parser.add_argument(
+        "--frame-lag",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="in process: each step's frame S seconds older than the arm's state (the graph's latency; default 0)",
+    )
     parser.add_argument("--output", type=Path, default=Path("output/eval"), help="folder of eval.json, eval.png")
     parser.add_argument("--video", action="store_true", help="graph mode: also write <output>/eval.mp4")
     parser.add_argument(
@@ -41,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
     if unknown or args.episodes < 1 or args.timeout <= 0 or args.control_rate <= 0:
         print(f"rt2-ros eval: unknown categories {unknown} (known: {list(categories)})" if unknown
               else "rt2-ros eval: --episodes >= 1, --timeout and --control-rate > 0", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.frame_lag and not (args.in_process and 0 < args.frame_lag < 1 / args.control_rate):
+        print("rt2-ros eval: --frame-lag is for --in-process, 0 <= S < 1 / --control-rate", file=sys.stderr)
         return 2
     selected = [categories[name] for name in chosen]
     if args.confidence_sweep:
@@ -66,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
             policy = TinyPolicy(args.model_path or None)
             results = evaluate_in_process(policy, selected, args.episodes, args.seed, args.control_rate, args.timeout,
-                                          on_episode=on_episode, min_confidence=args.min_confidence)  # fmt: skip
+                                          on_episode=on_episode, min_confidence=args.min_confidence,
+                                          frame_lag=args.frame_lag)  # fmt: skip
         else:
             from rt2_ros.evaluation.graph import evaluate_graph
             from rt2_ros.loop.processes import LoopOptions

@@ -67,8 +67,10 @@ def evaluate_in_process(
     image_size: int = 224,
     on_episode: Callable[[EpisodeResult], None] | None = None,
     min_confidence: float = 0.0,
+    frame_lag: float = 0.0,
 ) -> list[EpisodeResult]:
-    """`episodes` per category, task kinds cycling; the same seed gives the same scenes and wordings."""
+    """`episodes` per category, task kinds cycling; the same seed gives the same scenes and wordings. Each step's
+    frame is `frame_lag` s older than the arm's state (run_episode), to weigh the graph's latency."""
     results = []
     for category in categories:
         variation = load_variations()[category.variation]
@@ -78,7 +80,7 @@ def evaluate_in_process(
         actor = PolicyActor(policy, command, min_confidence)
         for kind in kinds_for(category, episodes):
             episode = run_episode(world, actor, follower, TaskSpec(kind), max_steps=round(timeout * control_rate),
-                                  render=True, done=command.done)  # fmt: skip
+                                  render=True, done=command.done, frame_lag=frame_lag)  # fmt: skip
             result = command.result(kind, world.privileged_state(), episode.success, episode.sim_time, episode.steps)
             results.append(result)
             if on_episode is not None:

@@ -125,7 +125,7 @@ LOG_THROTTLE = 2.0  # s between repeated "why nothing is published" logs
 # capture stamps of two frames acted on (policy/episode.py). Steps then follow the camera's clock: each one acts on
 # a frame as it arrives, the first one captured a control period after the last frame acted on, taken as the last
 # step's motion ends. Paced by the wall clock alone, the phase of the first step of an episode stayed: a 5 Hz policy
-# on the sim's 10 Hz camera acted on frames 50-130 ms old (through the graph), the arm's state told by a frame one
+# on the sim's 10 Hz camera acted on frames 50-120 ms old (through the graph), the arm's state told by a frame one
 # half motion behind. Below 1 so a step can move up to a frame's arrival; a camera at 10, 15, 20 or 30 Hz still
 # gives the control rate exactly, 12 Hz gives every third frame (4 Hz at 5 Hz).
 FRAME_SPACING = 0.9

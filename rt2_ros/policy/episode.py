@@ -12,7 +12,7 @@ With `frame_spacing`, a frame is acted on only if it was captured at least that 
 on, so the steps follow the camera's clock rather than the node's: each action is computed from a frame taken
 as the previous action's motion ends, not one taken halfway through it. Paced by the wall clock alone, a 5 Hz
 policy on a 10 Hz camera locked onto the phase where the newest frame was about to be replaced and acted on
-frames 80-120 ms old (measured through the graph), and the arm then acts on where it was rather than where it is.
+frames 50-120 ms old (measured through the graph), and the arm then acts on where it was rather than where it is.
 """
 
 import hashlib

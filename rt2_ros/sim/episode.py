@@ -63,18 +63,23 @@ def run_episode(
     record: bool = False,
     render: bool = False,
     done: Callable[[PrivilegedState], bool] | None = None,
+    frame_lag: float = 0.0,
 ) -> EpisodeResult:
     """Reset, then act every control period until success, the policy's terminate, or max_steps.
 
     Success is the task's own check, or `done(state)` when given (an evaluation asking for something else).
+    Each step's frame is rendered `frame_lag` s before the step (the arm's state is the step's own): a camera
+    frame's age when its action reaches the arm, as through the node graph; 0 = at the step, as the data.
     """
+    if not 0 <= frame_lag < follower.control_period:
+        raise ValueError(f"frame_lag {frame_lag} s; expected 0 <= lag < the control period {follower.control_period}")
     done = done or (lambda state: state.success)
     spec = world.reset(task, seed=seed)
     result = EpisodeResult(spec.instruction, spec.kind, False, 0, 0.0)
     start = world.time
+    image = world.render() if (render or record) else None
     for step in range(max_steps):
         world.step_count = step
-        image = world.render() if (render or record) else None
         state = world.privileged_state()
         if record:
             result.frames.append(image)
@@ -86,7 +91,10 @@ def run_episode(
         if action.terminate:
             break
         follower.apply(action)
-        world.advance(follower.control_period)
+        world.advance(follower.control_period - frame_lag)
+        image = world.render() if (render or record) else None
+        if frame_lag:
+            world.advance(frame_lag)
         result.steps = step + 1
     result.success = result.success or done(world.privileged_state())
     result.sim_time = world.time - start

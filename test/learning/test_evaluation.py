@@ -114,3 +114,13 @@ def test_eval_through_the_node_graph(smoke_run, tmp_path):
     (episode,) = json.loads((tmp_path / "eval.json").read_text())["episodes"]
     assert episode["category"] == "unseen_phrasings" and episode["actions"] > 0
     assert "unseen_phrasings" in result.stdout and (tmp_path / "eval.png").is_file()
+
+
+@pytest.mark.parametrize(
+    "arguments", [["--frame-lag", "0.1"], ["--in-process", "--frame-lag", "0.2"], ["--in-process", "--frame-lag", "-1"]]
+)
+def test_a_frame_lag_is_for_in_process_episodes_and_shorter_than_a_step(arguments, capsys):
+    from rt2_ros.cli import main
+
+    assert main(["eval", *arguments]) == 2
+    assert "--frame-lag is for --in-process, 0 <= S < 1 / --control-rate" in capsys.readouterr().err

@@ -68,3 +68,25 @@ def test_the_expert_does_not_wait_on_a_hidden_counter(world):
             action for action in result.actions if action.gripper > 0.5 and np.abs(action.translation).max() < 1e-3
         ]
         assert len(still_and_closing) <= 1, [action.translation for action in result.actions]
+
+
+def test_a_frame_lag_shows_the_actor_an_older_frame_of_the_same_motion(world):
+    """frame_lag renders each step's frame that long before the step; the physics and the arm's state are the
+    step's own, so the same actions give the same states and, after the first step, other frames."""
+    follower = DeltaFollower(world, control_period=0.2)
+    runs = {}
+    for lag in (0.0, 0.1):
+        expert, seen = ScriptedExpert(), []
+
+        def act(image, state, expert=expert, seen=seen):
+            seen.append((image.copy(), np.asarray(state.ee_position).copy()))
+            return expert.act(state)
+
+        run_episode(world, act, follower, TaskSpec("pick_up"), seed=3, max_steps=6, render=True, frame_lag=lag)
+        runs[lag] = seen
+    assert len(runs[0.0]) == len(runs[0.1]) == 6
+    for step, ((image, ee), (lagged_image, lagged_ee)) in enumerate(zip(runs[0.0], runs[0.1], strict=True)):
+        np.testing.assert_allclose(ee, lagged_ee, atol=1e-9)  # the same motion (rendering rounds differently)
+        assert np.array_equal(image, lagged_image) == (step == 0)  # the reset's frame, then older ones
+    with pytest.raises(ValueError, match="frame_lag"):
+        run_episode(world, act, follower, TaskSpec("pick_up"), seed=3, max_steps=1, frame_lag=0.2)
