@@ -307,14 +307,15 @@ class PolicyNode(Node):
         """Publish `<state>: <detail>` on /rt2/policy_status; log why nothing is published (throttled).
 
         Waiting states are published when the state changes (their detail, e.g. an image's age, changes
-        every tick); each action, failure and episode end is published as it happens.
+        every tick); each action, failure and episode end is published as it happens. Waiting for the next
+        frame is how every step begins, not logged.
         """
         text = f"{state.value}: {detail}"
         every_time = state in (State.ACTING, State.DONE, State.ERROR, State.BAD_IMAGE)
         if text != self._status and (every_time or not self._status.startswith(f"{state.value}:")):
             self.status_publisher.publish(String(data=text))
             self._status = text
-        if not every_time:
+        if not every_time and state is not State.WAITING_FOR_IMAGE:
             self.get_logger().info(f"nothing published: {text}", throttle_duration_sec=LOG_THROTTLE)
 
 

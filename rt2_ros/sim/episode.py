@@ -68,8 +68,9 @@ def run_episode(
     """Reset, then act every control period until success, the policy's terminate, or max_steps.
 
     Success is the task's own check, or `done(state)` when given (an evaluation asking for something else).
-    Each step's frame is rendered `frame_lag` s before the step (the arm's state is the step's own): a camera
-    frame's age when its action reaches the arm, as through the node graph; 0 = at the step, as the data.
+    With `frame_lag`, the actor observes (frame and state) that many seconds before its action reaches the arm,
+    as through the node graph (the camera's and the arm's state's age); 0 = at the step, as the training data.
+    Success is judged on the state at the step.
     """
     if not 0 <= frame_lag < follower.control_period:
         raise ValueError(f"frame_lag {frame_lag} s; expected 0 <= lag < the control period {follower.control_period}")
@@ -78,6 +79,7 @@ def run_episode(
     result = EpisodeResult(spec.instruction, spec.kind, False, 0, 0.0)
     start = world.time
     image = world.render() if (render or record) else None
+    observed = world.privileged_state()
     for step in range(max_steps):
         world.step_count = step
         state = world.privileged_state()
@@ -86,7 +88,7 @@ def run_episode(
         if done(state):
             result.success = True
             break
-        action = actor(image, state)
+        action = actor(image, observed if frame_lag else state)
         result.actions.append(action)
         if action.terminate:
             break
@@ -94,6 +96,8 @@ def run_episode(
         world.advance(follower.control_period - frame_lag)
         image = world.render() if (render or record) else None
         if frame_lag:
+            world.step_count = step + 1
+            observed = world.privileged_state()
             world.advance(frame_lag)
         result.steps = step + 1
     result.success = result.success or done(world.privileged_state())

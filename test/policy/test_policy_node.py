@@ -144,7 +144,7 @@ def test_images_without_a_command_are_not_acted_on(ros_node, hf_node):
 def test_acts_on_frames_a_control_period_apart_by_their_capture_stamps(ros_node, hf_node):
     """A frame captured less than 0.9 control periods after the last one acted on waits, however late it arrives:
     the steps follow the camera's clock (policy_node.FRAME_SPACING)."""
-    process = hf_node(control_rate=5.0)
+    process = hf_node(control_rate=5.0, max_image_age=30.0)  # no frame here goes stale on a slow machine
     probe = CameraAndUser(ros_node)
     probe.wait_ready(process)
     probe.command("pick up the block")
@@ -152,7 +152,8 @@ def test_acts_on_frames_a_control_period_apart_by_their_capture_stamps(ros_node,
     assert probe.wait_until(lambda: bool(probe.actions)), process.output()
     assert probe.actions[0].header.stamp == first.header.stamp
     time.sleep(0.3)  # past the wall-clock period, so only the stamp can hold it back
-    early = probe.image(age=0.3 - 0.1)  # captured 0.1 s after the first: 0.5 control periods
+    captured = first.header.stamp.sec + first.header.stamp.nanosec * 1e-9 + 0.1  # 0.5 control periods later
+    early = probe.image(age=ros_node.get_clock().now().nanoseconds * 1e-9 - captured)
     assert probe.wait_until(lambda: False, timeout=1.0) is False and len(probe.actions) == 1  # without: acted at once
     assert early.header.stamp != first.header.stamp
     later = probe.image()  # captured now, long after the first
