@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=0.0,
         metavar="S",
-        help="in process: each step's frame S seconds older than the arm's state (the graph's latency; default 0)",
+        help="in process: the policy observes frame and arm state S seconds before acting (the graph's latency; 0)",
     )
     parser.add_argument("--output", type=Path, default=Path("output/eval"), help="folder of eval.json, eval.png")
     parser.add_argument("--video", action="store_true", help="graph mode: also write <output>/eval.mp4")

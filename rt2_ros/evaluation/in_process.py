@@ -69,8 +69,9 @@ def evaluate_in_process(
     min_confidence: float = 0.0,
     frame_lag: float = 0.0,
 ) -> list[EpisodeResult]:
-    """`episodes` per category, task kinds cycling; the same seed gives the same scenes and wordings. Each step's
-    frame is `frame_lag` s older than the arm's state (run_episode), to weigh the graph's latency."""
+    """`episodes` per category, task kinds cycling; the same seed gives the same scenes and wordings. The policy
+    observes the frame and the arm's state `frame_lag` s before its action reaches the arm (run_episode), to weigh
+    the graph's latency."""
     results = []
     for category in categories:
         variation = load_variations()[category.variation]
