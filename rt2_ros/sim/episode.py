@@ -79,25 +79,24 @@ def run_episode(
     result = EpisodeResult(spec.instruction, spec.kind, False, 0, 0.0)
     start = world.time
     image = world.render() if (render or record) else None
-    observed = world.privileged_state()
+    observed = world.privileged_state()  # what the actor sees with the frame: the state at the frame's time
     for step in range(max_steps):
-        world.step_count = step
-        state = world.privileged_state()
+        state = world.privileged_state() if frame_lag else observed  # the state at the step, judged
         if record:
             result.frames.append(image)
         if done(state):
             result.success = True
             break
-        action = actor(image, observed if frame_lag else state)
+        action = actor(image, observed)
         result.actions.append(action)
         if action.terminate:
             break
         follower.apply(action)
         world.advance(follower.control_period - frame_lag)
+        world.step_count = step + 1
         image = world.render() if (render or record) else None
-        if frame_lag:
-            world.step_count = step + 1
-            observed = world.privileged_state()
+        observed = world.privileged_state()
+        if frame_lag:  # advance() takes at least one physics step
             world.advance(frame_lag)
         result.steps = step + 1
     result.success = result.success or done(world.privileged_state())
