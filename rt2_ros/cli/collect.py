@@ -16,6 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-size", type=int, default=224, help="camera width and height in px (default 224)")
     parser.add_argument("--control-rate", type=float, default=5.0, help="expert steps per sim second (default 5)")
     parser.add_argument("--disturbed-share", type=float, default=0.5, help="episodes with injected noise (0.5)")
+    parser.add_argument(
+        "--max-frame-lag", type=float, default=0.0, help="s; each episode's observation age is drawn from [0, this]"
+    )
     parser.add_argument("--episodes-per-bag", type=int, default=20, help="episodes per rosbag2 folder (20)")
     parser.add_argument("--workers", type=int, default=1, help="processes recording side by side (default 1)")
 
@@ -29,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
         config = CollectConfig(
             episodes=args.episodes, output=args.output, variation=args.variation, phrasings=args.phrasings,
             seed=args.seed, image_size=args.image_size, control_rate=args.control_rate,
-            disturbed_share=args.disturbed_share, episodes_per_bag=args.episodes_per_bag, workers=args.workers,
+            disturbed_share=args.disturbed_share, max_frame_lag=args.max_frame_lag,
+            episodes_per_bag=args.episodes_per_bag, workers=args.workers,
         )  # fmt: skip
     except ValueError as error:
         print(f"rt2-ros collect: {error}", file=sys.stderr)

@@ -9,6 +9,12 @@ Disturbance injection (DART, Laskey et al. 2017): in a share of the episodes the
 expert's action plus Gaussian noise, while /rt2/action records the expert's own action. The data then
 shows how to recover from states the expert alone never visits, the states a learned policy drifts into.
 
+Observation age (`max_frame_lag`): through the node graph a policy's frame and arm state are some tens of ms old
+when its action reaches the arm. An episode may be recorded at such an age, drawn uniformly from [0, max_frame_lag]
+s per episode: its frames, poses and joint states are what the robot measured that long before each step, and the
+label is the expert's action on the state at the step (run_episode's frame_lag), the action a policy acting on
+that observation should have sent.
+
 Bags are written by worker processes, one bag at a time; a bag folder that is complete (metadata.yaml
 written at close) is kept on a rerun, a partial one is written again, so an interrupted run resumes.
 """
@@ -16,7 +22,7 @@ written at close) is kept on a rerun, a partial one is written again, so an inte
 import json
 import multiprocessing
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -50,6 +56,7 @@ class CollectConfig:
     disturbed_share: float = 0.5  # share of episodes with disturbance injection
     translation_noise: float = 0.008  # m, standard deviation per axis of the executed action's noise
     rotation_noise: float = 0.04  # rad, likewise for the rotation
+    max_frame_lag: float = 0.0  # s, each episode's observation age is drawn from [0, max_frame_lag]
     episodes_per_bag: int = 20  # episodes per rosbag2 folder
     workers: int = 1  # processes recording bags side by side
 
@@ -60,6 +67,8 @@ class CollectConfig:
             raise ValueError("image_size must be 32..1024 px, control_rate 0.1..100 Hz, max_steps >= 1")
         if not 0 <= self.disturbed_share <= 1 or self.translation_noise < 0 or self.rotation_noise < 0:
             raise ValueError("disturbed_share must be in [0, 1] and the noise levels >= 0")
+        if not 0 <= self.max_frame_lag < 1 / self.control_rate:
+            raise ValueError(f"max_frame_lag {self.max_frame_lag} s; expected 0 <= lag < one control period")
         if self.variation not in load_variations():
             raise ValueError(f"variation {self.variation!r}; expected one of {sorted(load_variations())}")
         if self.phrasings not in load_phrasings():
@@ -84,6 +93,7 @@ class EpisodeRecord:
     success: bool
     steps: int  # control steps (frames) recorded
     disturbed: bool
+    frame_lag: float  # s, the age of every observation recorded (0: at the step)
     camera: dict  # geometry.PinholeCamera.to_dict() of the scene camera
 
 
@@ -159,8 +169,15 @@ def record_episode(
     seed = episode_seed(config.seed, index)
     rng = np.random.default_rng(seed)
     disturbed = bool(rng.random() < config.disturbed_share)
+    # its own stream, so that the episodes recorded without an age draw what they always drew
+    frame_lag = float(np.random.default_rng([seed, 1]).uniform(0.0, config.max_frame_lag))
     expert.reset()
     instruction = ""
+    measured = world.joint_state()[0]  # (8,) the joint positions at the observation's time
+
+    def observe() -> None:
+        nonlocal measured
+        measured = world.joint_state()[0]
 
     def act(image: np.ndarray, state: PrivilegedState) -> Action:
         nonlocal instruction
@@ -168,8 +185,8 @@ def record_episode(
             sides = {name: side for name, item in state.objects.items() if (side := table_side(item.position[1]))}
             instruction = phrase(rng, state.task, phrasings, sides)
             writer.write(bag_format.COMMAND, state.stamp, bag_format.string_message(instruction))
-        action = expert.act(state)
-        write_frame(writer, world, image, state, action)
+        action = expert.act(world.privileged_state())  # on the state the action meets (the step's)
+        write_frame(writer, world.joint_names, image, state, measured, action)
         if not disturbed:
             return action
         return Action(
@@ -179,27 +196,32 @@ def record_episode(
             action.terminate,
         )
 
-    result = run_episode(world, act, follower, seed=seed, max_steps=config.max_steps, render=True)
+    result = run_episode(world, act, follower, seed=seed, max_steps=config.max_steps, render=True,
+                         frame_lag=frame_lag, on_observe=observe)  # fmt: skip
     state = world.privileged_state()
     if state.success:  # the solved frame, labelled with the expert's terminate
         world.step_count = result.steps
-        write_frame(writer, world, world.render(), state, expert.act(state))
+        write_frame(writer, world.joint_names, world.render(), state, world.joint_state()[0], expert.act(state))
     record = EpisodeRecord(
         index, seed, config.variation, config.phrasings, state.task.kind, instruction, state.task.instruction,
-        state.success, result.steps + int(state.success), disturbed, world.camera().to_dict(),
+        state.success, result.steps + int(state.success), disturbed, frame_lag, world.camera().to_dict(),
     )  # fmt: skip
     writer.write(bag_format.EPISODE, world.time, bag_format.json_message(asdict(record)))
     return record
 
 
-def write_frame(writer: BagWriter, world: SimWorld, image: np.ndarray, state: PrivilegedState, action: Action) -> None:
-    """One control step's messages, all stamped with the frame's sim time."""
+def write_frame(
+    writer: BagWriter,
+    joint_names: Sequence[str],
+    image: np.ndarray,
+    state: PrivilegedState,
+    positions: np.ndarray,
+    action: Action,
+) -> None:
+    """One control step's messages, all stamped with the frame's sim time (positions (8,): the joints then)."""
     stamp = state.stamp
     writer.write(bag_format.CAMERA, stamp, bag_format.image_message(image, stamp, CAMERA_FRAME))
-    positions = world.joint_state()[0]
-    writer.write(
-        bag_format.JOINT_STATES, stamp, bag_format.joint_state_message(list(world.joint_names), positions, stamp)
-    )
+    writer.write(bag_format.JOINT_STATES, stamp, bag_format.joint_state_message(list(joint_names), positions, stamp))
     writer.write(
         bag_format.EE_POSE, stamp, bag_format.pose_message(state.ee_position, state.ee_quaternion, stamp, BASE_FRAME)
     )

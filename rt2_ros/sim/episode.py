@@ -64,13 +64,15 @@ def run_episode(
     render: bool = False,
     done: Callable[[PrivilegedState], bool] | None = None,
     frame_lag: float = 0.0,
+    on_observe: Callable[[], None] | None = None,
 ) -> EpisodeResult:
     """Reset, then act every control period until success, the policy's terminate, or max_steps.
 
     Success is the task's own check, or `done(state)` when given (an evaluation asking for something else).
     With `frame_lag`, the actor observes (frame and state) that many seconds before its action reaches the arm,
     as through the node graph (the camera's and the arm's state's age); 0 = at the step, as the training data.
-    Success is judged on the state at the step.
+    Success is judged on the state at the step. `on_observe()`, when given, runs at each observation, the world
+    at the frame's time (a recorder reads there what else the robot measured then).
     """
     if not 0 <= frame_lag < follower.control_period:
         raise ValueError(f"frame_lag {frame_lag} s; expected 0 <= lag < the control period {follower.control_period}")
@@ -78,8 +80,10 @@ def run_episode(
     spec = world.reset(task, seed=seed)
     result = EpisodeResult(spec.instruction, spec.kind, False, 0, 0.0)
     start = world.time
+    observe = on_observe or (lambda: None)
     image = world.render() if (render or record) else None
     observed = world.privileged_state()  # what the actor sees with the frame: the state at the frame's time
+    observe()
     for step in range(max_steps):
         state = world.privileged_state() if frame_lag else observed  # the state at the step, judged
         if record:
@@ -96,6 +100,7 @@ def run_episode(
         world.step_count = step + 1
         image = world.render() if (render or record) else None
         observed = world.privileged_state()
+        observe()
         if frame_lag:  # advance() takes at least one physics step
             world.advance(frame_lag)
         result.steps = step + 1

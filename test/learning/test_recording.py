@@ -100,3 +100,59 @@ def test_a_bag_interrupted_by_an_error_is_removed_so_a_rerun_records_it_again(tm
     with pytest.raises(KeyError, match="second episode"):
         recording.record_bag(config, 0)
     assert not recording.bag_path(tmp_path, 0).exists()
+
+
+def test_an_aged_recording_observes_before_each_step_and_labels_the_steps_state(tmp_path):
+    """With max_frame_lag, a frame (and the pose and joints with it) is `frame_lag` s older than the state the
+    expert's action is computed on: the action a policy acting on that observation should send."""
+    from rt2_ros.data.phrasing import load_phrasings
+    from rt2_ros.data.recording import record_episode
+    from rt2_ros.sim.episode import DeltaFollower
+    from rt2_ros.sim.expert import ScriptedExpert
+    from rt2_ros.sim.variation import load_variations
+    from rt2_ros.sim.world import SimWorld
+
+    asked = []  # the stamps of the states the expert acts on
+
+    class Spy(ScriptedExpert):
+        def act(self, state):
+            asked.append(state.stamp)
+            return super().act(state)
+
+    config = CollectConfig(episodes=1, output=tmp_path, image_size=64, disturbed_share=0.0, max_frame_lag=0.15)
+    world = SimWorld(seed=0, image_size=(64, 64), variation=load_variations()["training"])
+    writer = BagWriter(tmp_path / "bag")
+    try:
+        record = record_episode(
+            config, world, DeltaFollower(world, 0.2), Spy(), writer, 0, load_phrasings()["training"]
+        )
+    finally:
+        writer.close()
+        world.close()
+    assert 0.01 < record.frame_lag <= 0.15
+    (episode,) = read_episodes(tmp_path / "bag")
+    frames = np.array([step.stamp for step in episode.steps])
+    assert len(frames) == len(asked) == record.steps > 2
+    # The first frame is the reset's; every later one is lag s before its step, except a solved frame (at its step).
+    observed_early = frames[1 : len(frames) - int(record.success)]
+    np.testing.assert_allclose(observed_early + record.frame_lag, asked[1 : len(observed_early) + 1], atol=3e-3)
+    assert frames[0] == pytest.approx(asked[0])
+    for step in episode.steps:  # the pose and gripper a step carries are still its own frame's
+        np.testing.assert_allclose(step.ee_position, step.privileged.ee_position, atol=1e-9)
+        assert step.gripper == pytest.approx(step.privileged.gripper, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"episodes": 0}, "episodes, episodes_per_bag and workers must be >= 1"),
+        ({"image_size": 16}, "image_size must be 32..1024 px"),
+        ({"disturbed_share": 1.5}, "disturbed_share must be in"),
+        ({"max_frame_lag": -0.01}, "max_frame_lag -0.01 s"),
+        ({"max_frame_lag": 0.2}, "max_frame_lag 0.2 s; expected 0 <= lag < one control period"),
+        ({"variation": "nowhere"}, "variation 'nowhere'"),
+    ],
+)
+def test_a_wrong_collection_setting_is_refused_with_the_reason(tmp_path, change, message):
+    with pytest.raises(ValueError, match=message):
+        CollectConfig(**{"episodes": 1, "output": tmp_path, **change})
