@@ -173,7 +173,7 @@ def record_episode(
     frame_lag = float(np.random.default_rng([seed, 1]).uniform(0.0, config.max_frame_lag))
     expert.reset()
     instruction = ""
-    measured = world.joint_state()[0]  # (8,) the joint positions at the observation's time
+    measured = world.joint_state()[0]  # (8,) the joints at the latest observation (run_episode observes first)
 
     def observe() -> None:
         nonlocal measured
