@@ -34,7 +34,7 @@ from rt2_ros.sim.scene import (
     marker_name,
     symbol_material,
 )
-from rt2_ros.sim.tasks import TaskSpec, is_success, sample_task, task_possible
+from rt2_ros.sim.tasks import TaskSpec, done_as_placed, is_success, sample_task, task_possible
 from rt2_ros.sim.trajectory import JointLimits, Trajectory, check_trajectory, start_trajectory
 from rt2_ros.sim.variation import SceneVariation
 
@@ -161,7 +161,7 @@ class SimWorld:
                 rng = np.random.default_rng([episode_seed, LAYOUT_SALT, attempt])
             self._set_up(look, objects, sample_layout(rng, [footprint(obj) for obj in objects], episode_seed))
             self.task = sample_task(rng, kind, self.object_states(), self.variation)
-            if not is_success(self.privileged_state()):
+            if not done_as_placed(self.privileged_state()):
                 break
         self.episode += 1
         self.step_count = 0

@@ -3,7 +3,8 @@
 Each example is a prefix (camera crop, proprioception, the instruction or the question as language tokens)
 and a decode sequence: `<act>` then the 8 RT-2 action tokens of the recorded action, or `<answer>` then the
 answer's tokens and `<eos>`. Pointer targets come with them: the cell (and exact position) of the object the
-instruction or question is about and, for move_near / put_in_bowl, of the target.
+instruction or question is about and, for move_near / put_in_bowl, of the target; and which words of the text
+name each of them (its colour word and the word after it), where the text says so unambiguously.
 
 Augmentation keeps the labels true: the crop is shifted by a few pixels (pointer targets shift with it),
 brightness and contrast vary, hue never does (colours are what the instructions name). Proprioception gets
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 
 from rt2_ros.actions.tokenizer import RT2ActionTokenizer
-from rt2_ros.data.cache import Cache
+from rt2_ros.data.cache import COLOR_NAMES, Cache
 from rt2_ros.data.vqa import CONCEPTS, Question, all_question_texts, ask
 from rt2_ros.policy.tiny.configuration_tiny import NUM_ACTION_TOKENS, POINTER_ROLES, TinyVLAConfig
 from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder, answer_tokens
@@ -39,6 +40,7 @@ class Batch:
     pointer_uv: torch.Tensor  # (B, R, 2)
     pointer_xyz: torch.Tensor  # (B, R, 3) m
     pointer_yaw: torch.Tensor  # (B, R)
+    role_words: torch.Tensor  # (B, R, L) bool: the tokens naming each role's object (none: no such label)
 
     def to(self, device: torch.device) -> "Batch":
         return Batch(*(getattr(self, name).to(device) for name in self.__dataclass_fields__))
@@ -52,10 +54,34 @@ class TextBank:
         embeddings, masks = encoder.encode_batch(list(self.index))
         self.embeddings = torch.from_numpy(embeddings).to(torch.float16)  # (T, L, 384)
         self.masks = torch.from_numpy(masks)  # (T, L)
+        self.colour_positions = colour_positions(encoder, list(self.index))  # (T, colours)
 
     def lookup(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         rows = torch.tensor([self.index[text] for text in texts])
         return self.embeddings[rows].float(), self.masks[rows]
+
+    def role_positions(self, text: str, colours: list[int]) -> list[int]:
+        """Per pointer role, the token position of the colour word naming its object (`colours`: each role's
+        object's index in COLOR_NAMES, -1: none) in `text`; -1 where the role has no object, where both roles' objects
+        are of one colour (the words do not say which is which) or where the colour is not said exactly once."""
+        present = [colour for colour in colours if colour >= 0]
+        if len(set(present)) < len(present):
+            return [-1] * len(colours)
+        row = self.colour_positions[self.index[text]]
+        return [int(row[colour]) if colour >= 0 else -1 for colour in colours]
+
+
+def colour_positions(encoder: LanguageEncoder, texts: list[str]) -> np.ndarray:
+    """(T, len(COLOR_NAMES)) int16: where each colour word is among each text's tokens as the encoder splits them
+    ([CLS] at 0); -1 where it is absent, cut off, or said more than once (which object it names is then unclear)."""
+    tokens = encoder.tokenizer(texts, truncation=True, max_length=encoder.max_tokens)["input_ids"]
+    colour_ids = np.array(encoder.tokenizer.convert_tokens_to_ids(list(COLOR_NAMES)))  # (colours,)
+    positions = np.full((len(texts), len(COLOR_NAMES)), -1, np.int16)
+    for row, ids in enumerate(tokens):
+        hits = np.asarray(ids)[None, :] == colour_ids[:, None]  # (colours, tokens)
+        once = hits.sum(1) == 1
+        positions[row, once] = hits[once].argmax(1)
+    return positions
 
 
 def bank_texts(caches: list[Cache], rewordings: dict[int, list[str]] | None = None) -> list[str]:
@@ -138,6 +164,7 @@ class BatchMaker:
         pointer_uv = np.zeros((size, len(POINTER_ROLES), 2), np.float32)
         pointer_xyz = np.zeros((size, len(POINTER_ROLES), 3), np.float32)
         pointer_yaw = np.zeros((size, len(POINTER_ROLES)), np.float32)
+        named = np.full((size, len(POINTER_ROLES)), -1, np.int64)  # token position of each role's colour word
         texts = []
         for index, (cache, step, question) in enumerate(examples):
             arrays = cache.arrays
@@ -162,16 +189,22 @@ class BatchMaker:
                     pointer_uv[index, role] = uv
                     pointer_xyz[index, role] = arrays["object_position"][step, slot]
                     pointer_yaw[index, role] = arrays["object_yaw"][step, slot]
+            colours = [int(arrays["object_color"][step, slot]) if slot >= 0 else -1 for slot in slots]
+            named[index] = self.bank.role_positions(texts[-1], colours)
         text, text_mask = self.bank.lookup(texts)
         # Only as many language positions as the longest text needs: padding is masked everywhere it is read, so
         # the result is the same, with less transformer work (most commands are a dozen word pieces of 24).
         longest = int(text_mask.sum(1).max())
         text, text_mask = text[:, :longest].contiguous(), text_mask[:, :longest].contiguous()
+        # A role's words: its colour word and the one after it (the noun it qualifies: "red block", "blue bowl").
+        positions = np.arange(longest)  # (L,)
+        role_words = ((positions == named[..., None]) | (positions == named[..., None] + 1)) & (named[..., None] >= 0)
+        role_words = torch.from_numpy(role_words) & text_mask[:, None, :]  # (B, R, L)
         return Batch(
             images, torch.from_numpy(proprio).float(), text,
             text_mask, torch.from_numpy(decode_inputs), torch.from_numpy(targets),
             torch.tensor([question is None for _, _, question in examples]), torch.from_numpy(pointer_cell),
-            torch.from_numpy(pointer_uv), torch.from_numpy(pointer_xyz), torch.from_numpy(pointer_yaw),
+            torch.from_numpy(pointer_uv), torch.from_numpy(pointer_xyz), torch.from_numpy(pointer_yaw), role_words,
         )  # fmt: skip
 
     def _command(self, cache: Cache, step: int) -> str:

@@ -70,6 +70,9 @@ class LossWeights:
     pointer: float = 0.5  # cell classification of each pointer role
     position: float = 0.5  # the pointer token's table position (per cm)
     yaw: float = 0.1
+    # Each pointer role's query reading the words that name its object ("green block", "yellow bowl"): the mean
+    # -log of the attention on them. 0 (off) in the recipes before it; see docs/tiny-vla.md#who-is-the-object.
+    roles: float = 0.0
 
 
 PRECISIONS = ("auto", "fp32", "bf16")

@@ -117,8 +117,12 @@ def losses(
         terms["position"] = F.smooth_l1_loss(table_xyz * 100, batch.pointer_xyz[pointed] * 100)
         yaw = batch.pointer_yaw[pointed] * 4
         terms["yaw"] = F.mse_loss(pointing.yaw[pointed].float(), torch.stack([yaw.cos(), yaw.sin()], -1))
+    labelled = batch.role_words.any(-1)  # (B, R)
+    if labelled.any():
+        read = (prefix.pointing.words.float() * batch.role_words).sum(-1)[labelled]  # (N,) attention on the words
+        terms["roles"] = -read.clamp(min=1e-6).log().mean()
     terms["total"] = sum(getattr(weights, name) * terms[name] for name in ("action", "answer", "pointer", "position",
-                                                                          "yaw") if name in terms)  # fmt: skip
+                                                                          "yaw", "roles") if name in terms)  # fmt: skip
     if watch is not None:
         watch.lap("losses")
     return terms
@@ -354,12 +358,22 @@ def train(
     return last
 
 
+# Config fields a fine-tune may change from its `init`, and the layers that change redraws (all else is kept).
+REDRAWN_ON_CHANGE = {"film_condition": ("sentence.",)}  # FiLM's input layer: what it reads is another vector
+
+
 def initial_model(folder: Path, model_config: TinyVLAConfig, device: torch.device) -> TinyVLA:
-    """A trained model to fine-tune (`init`): refused, with the fields that differ, unless its config is this run's."""
+    """A trained model to fine-tune (`init`): refused, with the fields that differ, unless its config is this run's
+    but for fields of REDRAWN_ON_CHANGE, whose layers then start from this run's seed instead."""
     model = load_model(folder, str(device))
-    if model.config != model_config:
-        differ = sorted(name for name, value in vars(model_config).items() if getattr(model.config, name) != value)
+    differ = sorted(name for name, value in vars(model_config).items() if getattr(model.config, name) != value)
+    if set(differ) - set(REDRAWN_ON_CHANGE):
         raise ValueError(f"init {folder}: its model differs from this run's in {differ}; fine-tuning needs the same")
+    if differ:
+        redrawn = tuple(prefix for name in differ for prefix in REDRAWN_ON_CHANGE[name])
+        weights = {name: value for name, value in model.state_dict().items() if not name.startswith(redrawn)}
+        model = TinyVLA(model_config).to(device)
+        model.load_state_dict(weights, strict=False)  # the redrawn layers keep this run's seeded draw
     return model.train()
 
 

@@ -1,6 +1,7 @@
 """The tiny VLA: shapes, decoding with its KV cache, the checkpoint's checks, and the policy backend."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -30,9 +31,10 @@ def inputs(batch: int = 2, config: TinyVLAConfig = SMALL):
     )
 
 
-def test_cached_decoding_gives_the_teacher_forced_tokens():
+@pytest.mark.parametrize("film_condition", ["sentence", "roles"])
+def test_cached_decoding_gives_the_teacher_forced_tokens(film_condition):
     torch.manual_seed(0)
-    model = TinyVLA(SMALL).eval()
+    model = TinyVLA(replace(SMALL, film_condition=film_condition)).eval()
     prefix = model.encode_prefix(*inputs())
     tokens, chances = model.generate_action(prefix)  # (B, 8) each
     assert torch.all((chances > 0) & (chances <= 1))
@@ -71,6 +73,8 @@ def test_a_bad_config_names_the_field():
         TinyVLAConfig(image_size=100)
     with pytest.raises(ValueError, match="crop"):
         TinyVLAConfig(crop=(0.5, 0.5, 0.6, 0.2))
+    with pytest.raises(ValueError, match="film_condition 'verbs'"):
+        TinyVLAConfig(film_condition="verbs")
 
 
 @pytest.fixture

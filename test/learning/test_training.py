@@ -136,6 +136,21 @@ def test_init_fine_tunes_a_trained_model_and_refuses_another_shape(smoke_run, tm
         train(wider, progress=False)
 
 
+def test_init_may_change_what_film_reads_and_redraws_only_that_layer(smoke_run):
+    """A fine-tune with another `film_condition` keeps every trained weight but FiLM's input layer's."""
+    from rt2_ros.training.loop import initial_model
+
+    config = smoke_run["config"]
+    trained = load_file(Path(smoke_run["model"]) / "model.safetensors")
+    roles = replace(config.model_config(), film_condition="roles")
+    model = initial_model(Path(smoke_run["model"]), roles, torch.device("cpu"))
+    assert model.config.film_condition == "roles" and model.training
+    state = model.state_dict()
+    kept = [name for name in trained if not name.startswith("sentence.")]
+    assert kept and all(torch.equal(state[name], trained[name]) for name in kept)
+    assert not torch.equal(state["sentence.0.weight"], trained["sentence.0.weight"])
+
+
 def test_resume_without_a_checkpoint_says_so(smoke_config, tmp_path):
     from rt2_ros.training.loop import train
 
@@ -205,3 +220,71 @@ def test_the_fused_optimiser_computes_the_plain_step(smoke_run):
         step = TrainingStep(model, optimizer, run, Distributed())
         losses[fused] = [float(step(batches.make(16), 1e-3)["total"].detach()) for _ in range(3)]
     assert losses[True] == pytest.approx(losses[False], rel=1e-4), losses
+
+
+def test_each_pointer_role_is_labelled_with_the_words_that_name_its_object():
+    """The roles loss's labels: the token of the colour word naming each role's object, wherever the sentence puts
+    it; none where the words cannot tell the roles apart (one colour for both, a colour said twice or not at all)."""
+    from rt2_ros.data.cache import COLOR_NAMES
+    from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder
+    from rt2_ros.training.batches import TextBank
+
+    red, blue, green, yellow = (COLOR_NAMES.index(name) for name in ("red", "blue", "green", "yellow"))
+    object_first, goal_first = "put the green block in the yellow bowl", "into the yellow dish, put the green cube"
+    twice, push, spanish = (
+        "move the red block near the red bowl",
+        "push the blue block to the left",
+        "¿dónde está el bloque rojo?",
+    )
+    encoder = LanguageEncoder(max_tokens=24)
+    bank = TextBank(encoder, [object_first, goal_first, twice, push, spanish])
+
+    def said(text: str, colours: list[int]) -> list[str | None]:
+        tokens = ["[CLS]", *encoder.tokenizer.tokenize(text)]
+        return [tokens[position] if position >= 0 else None for position in bank.role_positions(text, colours)]
+
+    assert said(object_first, [green, yellow]) == ["green", "yellow"]
+    assert said(goal_first, [green, yellow]) == ["green", "yellow"]
+    assert said(object_first, [yellow, green]) == ["yellow", "green"]  # the labels follow the objects, not the order
+    assert said(object_first, [blue, yellow]) == [None, "yellow"]
+    assert said(twice, [red, blue]) == [None, None]
+    assert said(push, [blue, -1]) == ["blue", None]
+    assert said(push, [blue, blue]) == [None, None]
+    assert said(spanish, [red, -1]) == [None, None]
+
+
+def test_the_roles_loss_is_labelled_in_every_batch_and_learnable(smoke_run):
+    """Each labelled role marks its colour word and the word after it; trained on that term alone, the pointer
+    roles' attention moves onto those words."""
+    from rt2_ros.policy.tiny.modeling_tiny import TinyVLA
+    from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder
+    from rt2_ros.training.batches import BatchMaker, TextBank, bank_texts
+    from rt2_ros.training.loop import Distributed, losses, prepare_data
+
+    config = smoke_run["config"]
+    model_config = config.model_config()
+    robot, scenes = prepare_data(config, model_config, Distributed(), lambda line: None)
+    bank = TextBank(LanguageEncoder(max_tokens=model_config.max_text_tokens), bank_texts([robot, scenes]))
+    labels = []
+    said = bank.role_positions
+    bank.role_positions = lambda text, colours: labels.append(said(text, colours)) or labels[-1]
+    batch = BatchMaker(robot, scenes, bank, model_config, 0.25, 0.25, 0).make(32)
+    width = batch.text_mask.shape[1]
+    for example, positions in enumerate(labels):
+        for role, position in enumerate(positions):
+            marked = batch.role_words[example, role].nonzero().flatten().tolist()
+            named = [] if position < 0 else [position, position + 1]
+            assert marked == [p for p in named if p < width and batch.text_mask[example, p]]
+    assert batch.role_words.any(-1).sum() >= 16, "most robot commands name their objects by colour"
+
+    torch.manual_seed(0)
+    model = TinyVLA(model_config).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    weights = replace(config.loss, roles=1.0)
+    before = float(losses(model, batch, weights, 1.5)["roles"])
+    for _ in range(30):
+        optimizer.zero_grad()
+        losses(model, batch, weights, 1.5)["roles"].backward()
+        optimizer.step()
+    after = float(losses(model, batch, weights, 1.5)["roles"])
+    assert after < 0.5 * before, (before, after)

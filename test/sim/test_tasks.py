@@ -53,6 +53,14 @@ def test_success_check(state, solved):
     assert is_success(state) is solved
 
 
+def test_a_move_near_is_not_solved_by_bringing_the_goal_to_the_object():
+    """Move the red block near the green block: the green block carried beside the red one leaves the two near
+    each other, but the block the command named has not moved."""
+    task = TaskState("move_near", "move the red block near the green block", "red block", "green block", start=START)
+    assert not is_success(make_state(task, {"red block": START, "green block": [0.52, 0.05, 0.02]}))
+    assert is_success(make_state(task, {"red block": [0.48, 0.02, 0.02], "green block": [0.52, 0.05, 0.02]}))
+
+
 @pytest.mark.parametrize("make", [move_near, put_in_bowl])
 def test_an_object_still_in_the_gripper_is_not_placed(make):
     placed = make([0.50, 0.05, 0.02]) if make is move_near else make([0.41, -0.19, 0.026])

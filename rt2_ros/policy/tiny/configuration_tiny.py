@@ -36,6 +36,7 @@ SPECIAL_TOKENS = ("<act>", "<answer>", "<eos>")
 NUM_ACTION_TOKENS = len(ACTION_DIMENSIONS)
 PROPRIO_SIZE = 8  # ee position (3), ee quaternion [x, y, z, w] with w >= 0 (4), gripper closure (1)
 POINTER_ROLES = ("object", "target")  # what the instruction is about, and where it goes
+FILM_CONDITIONS = ("sentence", "roles")  # what the image encoder's FiLM reads (TinyVLAConfig.film_condition)
 RUNTIMES = ("auto", "onnx", "torch")  # how the `tiny` backend runs a step (policy_tiny.py)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -56,6 +57,10 @@ class TinyVLAConfig:
     # -- vision --------------------------------------------------------------------------------------------
     channels: tuple[int, int, int] = (16, 32, 64)  # conv stages at 1/2, 1/4, 1/8 of image_size
     image_token_grid: int = 4  # image tokens: the 1/8 feature map average-pooled to grid x grid
+    # What conditions the conv stages (FiLM): "sentence", the instruction's mean-pooled word vectors (a bag of words:
+    # "the green block in the yellow bowl" and "the yellow block in the green bowl" look alike); "roles", what the
+    # pointer roles read, each in its place (the object's words, then the target's).
+    film_condition: str = "sentence"
     # -- transformer ---------------------------------------------------------------------------------------
     d_model: int = 192
     num_layers: int = 4
@@ -79,6 +84,8 @@ class TinyVLAConfig:
         top, left, height, width = self.crop
         if not (top >= 0 and left >= 0 and height > 0 and width > 0 and top + height <= 1 and left + width <= 1):
             problems.append(f"crop {self.crop} (fractions inside the frame)")
+        if self.film_condition not in FILM_CONDITIONS:
+            problems.append(f"film_condition {self.film_condition!r} (one of {', '.join(FILM_CONDITIONS)})")
         if len(self.channels) != 3 or min(self.channels) < 1:
             problems.append(f"channels {self.channels} (three positive widths)")
         if (self.image_size // 8) % self.image_token_grid:

@@ -1,7 +1,7 @@
 """The tiny VLA: a conv image encoder conditioned on language, language-queried pointers, and a transformer
 that decodes action tokens and answer tokens from one vocabulary (RT-2 in miniature).
 
-    camera crop (3, S, S) ──conv stages, FiLM by the sentence──► feature map (C, S/8, S/8)
+    camera crop (3, S, S) ──conv stages, FiLM by the sentence (or the roles)──► feature map (C, S/8, S/8)
         │                                                            │
         │                       pointers: "object" and "target" queries read from the instruction
         │                       attend over the map (a softmax over cells) → where (u, v) + what
@@ -111,6 +111,7 @@ class Pointing:
     tokens: Tensor  # (B, R, d) what the transformer reads
     table_xyz: Tensor  # (B, R, 3) auxiliary: the pointed object's position on the table (m)
     yaw: Tensor  # (B, R, 2) auxiliary: (cos 4θ, sin 4θ) of the pointed object's yaw (a cube's symmetry)
+    words: Tensor  # (B, R, L) which language tokens each role's query read (attention, averaged over heads)
 
 
 @dataclass
@@ -126,7 +127,9 @@ class TinyVLA(nn.Module):
         self.config = config
         c1, c2, c3 = config.channels
         d, text = config.d_model, config.text_dim
-        self.sentence = nn.Sequential(nn.Linear(text, d), nn.GELU())  # the instruction as one vector, for FiLM
+        # The vector FiLM reads: the instruction's mean-pooled words, or the pointer roles' readings side by side.
+        width = text if config.film_condition == "sentence" else len(POINTER_ROLES) * d
+        self.sentence = nn.Sequential(nn.Linear(width, d), nn.GELU())
         self.stem = nn.Conv2d(5, c1, 3, padding=1)  # RGB + (u, v) coordinate channels
         self.stages = nn.ModuleList([FiLMStage(c1, c1, d), FiLMStage(c1, c2, d), FiLMStage(c2, c3, d)])
         self.image_proj = nn.Linear(c3, d)
@@ -169,8 +172,13 @@ class TinyVLA(nn.Module):
         config = self.config
         batch = images.shape[0]
         words = self.text_proj(text) + self.text_pos[: text.shape[1]]  # (B, L, d)
-        weights = text_mask.float().unsqueeze(-1)  # (B, L, 1)
-        sentence = self.sentence((text * weights).sum(1) / weights.sum(1).clamp(min=1))  # (B, d) mean-pooled
+        queries = self.role_queries.expand(batch, -1, -1)  # (B, R, d)
+        roles, read = self.role_attention(queries, words, words, key_padding_mask=~text_mask)  # (B, R, d), (B, R, L)
+        if config.film_condition == "roles":
+            sentence = self.sentence(roles.flatten(1))  # (B, d) from (B, R*d): each role's words in its place
+        else:
+            weights = text_mask.float().unsqueeze(-1)  # (B, L, 1)
+            sentence = self.sentence((text * weights).sum(1) / weights.sum(1).clamp(min=1))  # (B, d) mean-pooled
         x = images.float() / 255.0 - 0.5  # (B, 3, S, S)
         size = x.shape[-1]
         ramp = torch.linspace(-1, 1, size, device=x.device)
@@ -181,7 +189,7 @@ class TinyVLA(nn.Module):
         features = x
         pooled = F.adaptive_avg_pool2d(features, config.image_token_grid)  # (B, c3, G, G)
         image_tokens = self.image_proj(pooled.flatten(2).transpose(1, 2)) + self.image_pos  # (B, G², d)
-        pointing = self.point(features, words, text_mask)
+        pointing = self.point(features, roles, read)
         proprio_token = self.proprio((proprio - self.proprio_center) / self.proprio_scale).unsqueeze(1)  # (B, 1, d)
         # Where each pointed object is relative to the gripper (m, from the image and the arm's own pose): the
         # quantity an end-effector delta is made of, given to the transformer instead of left to be derived.
@@ -191,10 +199,9 @@ class TinyVLA(nn.Module):
         fixed = torch.ones(batch, tokens.shape[1] - words.shape[1], dtype=torch.bool, device=tokens.device)
         return Prefix(tokens, torch.cat([fixed, text_mask], dim=1), pointing)
 
-    def point(self, features: Tensor, words: Tensor, text_mask: Tensor) -> Pointing:
-        batch, channels = features.shape[:2]
-        queries = self.role_queries.expand(batch, -1, -1)  # (B, R, d)
-        roles, _ = self.role_attention(queries, words, words, key_padding_mask=~text_mask)  # (B, R, d)
+    def point(self, features: Tensor, roles: Tensor, read: Tensor) -> Pointing:
+        """features (B, c3, H, W); roles (B, R, d) what each pointer role read of the words, read (B, R, L) where."""
+        channels = features.shape[1]
         query = self.role_to_query(roles)  # (B, R, c3)
         keys = self.cell_keys(features).flatten(2)  # (B, c3, HW)
         logits = torch.einsum("brc,bch->brh", query, keys) / math.sqrt(channels)  # (B, R, HW)
@@ -208,7 +215,7 @@ class TinyVLA(nn.Module):
         # position regression in cm drowned the cell classification's gradient and froze the pointer).
         pointed_at = self.pointer_token(probabilities.detach(), cells, flat)
         uv = torch.einsum("brh,bhk->brk", probabilities, cells)  # (B, R, 2)
-        return Pointing(logits, uv, tokens, self.pointer_xyz(pointed_at), self.pointer_yaw(pointed_at))
+        return Pointing(logits, uv, tokens, self.pointer_xyz(pointed_at), self.pointer_yaw(pointed_at), read)
 
     def pointer_token(self, probabilities: Tensor, cells: Tensor, features: Tensor) -> Tensor:
         """(B, R, HW) pointer, (B, HW, 2) cell positions, (B, c3, HW) features -> (B, R, d) tokens."""
