@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from rt2_ros.data.cache import build_bag_cache
 from rt2_ros.data.scenes import build_scene_cache
 from rt2_ros.policy.tiny.configuration_tiny import NUM_NUMBER_TOKENS, WEIGHTS_FILE, TinyVLAConfig
-from rt2_ros.policy.tiny.modeling_tiny import TinyVLA, load_model
+from rt2_ros.policy.tiny.modeling_tiny import TinyVLA, film_parts, load_model
 from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder
 from rt2_ros.training.batches import IGNORE, Batch, BatchMaker, TextBank, bank_texts
 from rt2_ros.training.config import LossWeights, SpeedConfig, TrainConfig
@@ -358,23 +358,40 @@ def train(
     return last
 
 
-# Config fields a fine-tune may change from its `init`, and the layers that change redraws (all else is kept).
-REDRAWN_ON_CHANGE = {"film_condition": ("sentence.",)}  # FiLM's input layer: what it reads is another vector
+# Config fields a fine-tune may change from its `init` (all else must be the same).
+CHANGEABLE = ("film_condition",)
 
 
 def initial_model(folder: Path, model_config: TinyVLAConfig, device: torch.device) -> TinyVLA:
     """A trained model to fine-tune (`init`): refused, with the fields that differ, unless its config is this run's
-    but for fields of REDRAWN_ON_CHANGE, whose layers then start from this run's seed instead."""
+    but for CHANGEABLE fields. A change of what FiLM reads keeps every weight but FiLM's input layer's, which keeps
+    the columns of what both read (carry_film_input)."""
     model = load_model(folder, str(device))
     differ = sorted(name for name, value in vars(model_config).items() if getattr(model.config, name) != value)
-    if set(differ) - set(REDRAWN_ON_CHANGE):
+    if set(differ) - set(CHANGEABLE):
         raise ValueError(f"init {folder}: its model differs from this run's in {differ}; fine-tuning needs the same")
     if differ:
-        redrawn = tuple(prefix for name in differ for prefix in REDRAWN_ON_CHANGE[name])
-        weights = {name: value for name, value in model.state_dict().items() if not name.startswith(redrawn)}
-        model = TinyVLA(model_config).to(device)
-        model.load_state_dict(weights, strict=False)  # the redrawn layers keep this run's seeded draw
+        fresh = TinyVLA(model_config).to(device)
+        weights = {name: value for name, value in model.state_dict().items() if not name.startswith("sentence.")}
+        fresh.load_state_dict(weights, strict=False)
+        carry_film_input(model, fresh)
+        model = fresh
     return model.train()
+
+
+@torch.no_grad()
+def carry_film_input(trained: TinyVLA, fresh: TinyVLA) -> None:
+    """FiLM's input layer across a change of `film_condition`: the columns of the parts both models read are
+    copied, with the bias, and a new part's columns start at zero, so "sentence" -> "both" starts as the trained
+    model and learns to use the roles. With no part in common the layer keeps this run's seeded draw."""
+    old_parts, new_parts = film_parts(trained.config), film_parts(fresh.config)
+    if not set(old_parts) & set(new_parts):
+        return
+    old_layer, new_layer = trained.sentence[0], fresh.sentence[0]
+    new_layer.weight.zero_()
+    new_layer.bias.copy_(old_layer.bias)
+    for part in set(old_parts) & set(new_parts):
+        new_layer.weight[:, new_parts[part]] = old_layer.weight[:, old_parts[part]]
 
 
 def rank_spread(model: torch.nn.Module) -> float:

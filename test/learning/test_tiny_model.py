@@ -31,7 +31,7 @@ def inputs(batch: int = 2, config: TinyVLAConfig = SMALL):
     )
 
 
-@pytest.mark.parametrize("film_condition", ["sentence", "roles"])
+@pytest.mark.parametrize("film_condition", ["sentence", "roles", "both"])
 def test_cached_decoding_gives_the_teacher_forced_tokens(film_condition):
     torch.manual_seed(0)
     model = TinyVLA(replace(SMALL, film_condition=film_condition)).eval()

@@ -137,7 +137,8 @@ def test_init_fine_tunes_a_trained_model_and_refuses_another_shape(smoke_run, tm
 
 
 def test_init_may_change_what_film_reads_and_redraws_only_that_layer(smoke_run):
-    """A fine-tune with another `film_condition` keeps every trained weight but FiLM's input layer's."""
+    """A fine-tune with another `film_condition` keeps every trained weight but FiLM's input layer's (sentence ->
+    roles: nothing in common, the layer is drawn afresh)."""
     from rt2_ros.training.loop import initial_model
 
     config = smoke_run["config"]
@@ -149,6 +150,31 @@ def test_init_may_change_what_film_reads_and_redraws_only_that_layer(smoke_run):
     kept = [name for name in trained if not name.startswith("sentence.")]
     assert kept and all(torch.equal(state[name], trained[name]) for name in kept)
     assert not torch.equal(state["sentence.0.weight"], trained["sentence.0.weight"])
+
+
+def test_init_adding_the_roles_to_film_starts_as_the_trained_model(smoke_run):
+    """sentence -> both: FiLM's input layer keeps the sentence's columns and starts the roles' at zero, so the
+    fine-tune's first step computes what the trained model does, and the roles' columns still get gradient."""
+    from rt2_ros.policy.tiny.modeling_tiny import load_model
+    from rt2_ros.training.loop import initial_model
+
+    config = smoke_run["config"]
+    trained = load_model(Path(smoke_run["model"]), "cpu").eval()
+    both = initial_model(Path(smoke_run["model"]), replace(config.model_config(), film_condition="both"),
+                         torch.device("cpu"))  # fmt: skip
+    model_config = both.config
+    generator = torch.Generator().manual_seed(3)
+    images = torch.randint(0, 256, (2, 3, model_config.image_size, model_config.image_size), generator=generator)
+    proprio = torch.randn(2, 8, generator=generator)
+    text = torch.randn(2, model_config.max_text_tokens, model_config.text_dim, generator=generator)
+    mask = torch.arange(model_config.max_text_tokens) < torch.tensor([[7], [12]])  # (2, L)
+    expected = trained.encode_prefix(images, proprio, text, mask).tokens
+    prefix = both.encode_prefix(images, proprio, text, mask)
+    assert torch.allclose(prefix.tokens, expected, atol=1e-6)
+    width = model_config.text_dim
+    assert both.sentence[0].weight.shape[1] > width and not both.sentence[0].weight[:, width:].any()
+    prefix.tokens.square().sum().backward()
+    assert both.sentence[0].weight.grad[:, width:].abs().sum() > 0
 
 
 def test_resume_without_a_checkpoint_says_so(smoke_config, tmp_path):

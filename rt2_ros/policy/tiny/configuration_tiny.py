@@ -36,7 +36,7 @@ SPECIAL_TOKENS = ("<act>", "<answer>", "<eos>")
 NUM_ACTION_TOKENS = len(ACTION_DIMENSIONS)
 PROPRIO_SIZE = 8  # ee position (3), ee quaternion [x, y, z, w] with w >= 0 (4), gripper closure (1)
 POINTER_ROLES = ("object", "target")  # what the instruction is about, and where it goes
-FILM_CONDITIONS = ("sentence", "roles")  # what the image encoder's FiLM reads (TinyVLAConfig.film_condition)
+FILM_CONDITIONS = ("sentence", "roles", "both")  # what the image encoder's FiLM reads (TinyVLAConfig.film_condition)
 RUNTIMES = ("auto", "onnx", "torch")  # how the `tiny` backend runs a step (policy_tiny.py)
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -59,7 +59,7 @@ class TinyVLAConfig:
     image_token_grid: int = 4  # image tokens: the 1/8 feature map average-pooled to grid x grid
     # What conditions the conv stages (FiLM): "sentence", the instruction's mean-pooled word vectors (a bag of words:
     # "the green block in the yellow bowl" and "the yellow block in the green bowl" look alike); "roles", what the
-    # pointer roles read, each in its place (the object's words, then the target's).
+    # pointer roles read, each in its place (the object's words, then the target's); "both", the two side by side.
     film_condition: str = "sentence"
     # -- transformer ---------------------------------------------------------------------------------------
     d_model: int = 192

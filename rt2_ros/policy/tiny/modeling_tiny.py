@@ -121,14 +121,25 @@ class Prefix:
     pointing: Pointing
 
 
+def film_parts(config: TinyVLAConfig) -> dict[str, slice]:
+    """The vectors FiLM reads and the columns of its input layer each one takes, in order."""
+    widths = {"sentence": config.text_dim, "roles": len(POINTER_ROLES) * config.d_model}
+    parts = ("sentence", "roles") if config.film_condition == "both" else (config.film_condition,)
+    columns, start = {}, 0
+    for part in parts:
+        columns[part] = slice(start, start + widths[part])
+        start += widths[part]
+    return columns
+
+
 class TinyVLA(nn.Module):
     def __init__(self, config: TinyVLAConfig) -> None:
         super().__init__()
         self.config = config
         c1, c2, c3 = config.channels
         d, text = config.d_model, config.text_dim
-        # The vector FiLM reads: the instruction's mean-pooled words, or the pointer roles' readings side by side.
-        width = text if config.film_condition == "sentence" else len(POINTER_ROLES) * d
+        # The vector FiLM reads: the instruction's mean-pooled words, the pointer roles' readings side by side, or both.
+        width = max(columns.stop for columns in film_parts(config).values())
         self.sentence = nn.Sequential(nn.Linear(width, d), nn.GELU())
         self.stem = nn.Conv2d(5, c1, 3, padding=1)  # RGB + (u, v) coordinate channels
         self.stages = nn.ModuleList([FiLMStage(c1, c1, d), FiLMStage(c1, c2, d), FiLMStage(c2, c3, d)])
@@ -174,11 +185,13 @@ class TinyVLA(nn.Module):
         words = self.text_proj(text) + self.text_pos[: text.shape[1]]  # (B, L, d)
         queries = self.role_queries.expand(batch, -1, -1)  # (B, R, d)
         roles, read = self.role_attention(queries, words, words, key_padding_mask=~text_mask)  # (B, R, d), (B, R, L)
-        if config.film_condition == "roles":
-            sentence = self.sentence(roles.flatten(1))  # (B, d) from (B, R*d): each role's words in its place
-        else:
+        parts = []
+        if "sentence" in film_parts(config):
             weights = text_mask.float().unsqueeze(-1)  # (B, L, 1)
-            sentence = self.sentence((text * weights).sum(1) / weights.sum(1).clamp(min=1))  # (B, d) mean-pooled
+            parts.append((text * weights).sum(1) / weights.sum(1).clamp(min=1))  # (B, 384) mean-pooled words
+        if "roles" in film_parts(config):
+            parts.append(roles.flatten(1))  # (B, R*d): each role's words in its place
+        sentence = self.sentence(torch.cat(parts, dim=-1))  # (B, d)
         x = images.float() / 255.0 - 0.5  # (B, 3, S, S)
         size = x.shape[-1]
         ramp = torch.linspace(-1, 1, size, device=x.device)
