@@ -347,9 +347,9 @@ def test_second_publisher_on_safe_action(loop):
         detected = log_time(controller, "also published by /remap_mistake", fault)
         assert detected is not None, controller.output()[-2000:]
     finally:
+        gone = time.time()  # before the destroy: the controller may see the publisher leave before it returns
         intruder.destroy_publisher(publisher)
         intruder.destroy_node()
-    gone = time.time()
     assert wait_for(lambda: log_time(controller, "again", gone) is not None, 10), controller.output()[-2000:]
     resumes(loop, gone)
     record_result(
