@@ -3,9 +3,9 @@
 Runs a category's episodes in process (the seeds, scenes and commands of `rt2-ros eval --in-process`) and prints,
 for each: the command; the object the command is about; which object the object and the target pointer pointed at
 (the object whose image position is nearest the pointer's peak cell: at the first step, and the two most frequent
-over the episode); the share of steps held because the pointer was unsure (below min_confidence, as policy_node
-holds); the mean gripper command (1: closed, a push's or a carry's); whether and when the model terminated; what
-was lifted. It separates a grounding failure (the pointer on the wrong object) from an acting one (the right
+over the episode); the share of steps held because the model was unsure (below min_confidence, as policy_node
+holds) and the share in which its presence check doubted the named object is there (confidence 0); the mean
+gripper command (1: closed, a push's or a carry's); whether and when the model terminated; what was lifted. It separates a grounding failure (the pointer on the wrong object) from an acting one (the right
 object, the wrong motion). docs/tiny-vla.md quotes its output.
 
 `--also TEMPLATE` (repeatable) points with other wordings at each episode's first frame ({object}: the object the
@@ -61,12 +61,14 @@ class TracingActor(PolicyActor):
     ) -> None:
         super().__init__(policy, command, min_confidence)
         self.camera, self.steps, self.also, self.target = world.camera(), [], also, target
+        self.doubted: list[bool] = []  # per step: the presence check doubted the named object (confidence 0)
         self.first: list[tuple[str, str, list[str]]] = []  # at the first frame: (template, text, objects looked at)
 
     def __call__(self, image, state):
         action = super().__call__(image, state)
         step = self.last_step
         self.steps.append((self.looked(step.pointers, state), step.confidence, step.action))
+        self.doubted.append(bool(step.doubt))
         if state.step == 0:
             self.first = [("command", self.command.instruction, self.steps[-1][0])]
             for template in self.also if self.command.named else []:
@@ -152,7 +154,7 @@ def main() -> None:
     solved = 0
     by_colour: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for kind in kinds_for(category, args.episodes):
-        actor.steps = []
+        actor.steps, actor.doubted = [], []
         steps = round(TIMEOUT * CONTROL_RATE)
         episode = run_episode(world, actor, follower, TaskSpec(kind), max_steps=steps, render=True, done=command.done)
         solved += episode.success
@@ -168,7 +170,8 @@ def main() -> None:
             common = ", ".join(f"{name} {count}" for name, count in collections.Counter(looked).most_common(2))
             print(f"    {role} pointer: first at the {looked[0]}; most: {common}")
         terminated = next((index for index, action in enumerate(actions) if action.terminate), None)
-        print(f"    held (unsure) {np.mean(confidence < args.min_confidence):.0%} of steps; gripper "
+        print(f"    held (unsure) {np.mean(confidence < args.min_confidence):.0%} of steps "
+              f"({np.mean(actor.doubted):.0%} doubting the object is there); gripper "
               f"{np.mean([action.gripper for action in actions]):.2f}; terminated "
               f"{'at step ' + str(terminated) if terminated is not None else 'never'}; lifted "
               f"{[name for name, item in final.objects.items() if lifted(item)] or 'nothing'}")  # fmt: skip
