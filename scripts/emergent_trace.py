@@ -5,8 +5,9 @@ for each: the command; the object the command is about; which object the object 
 (the object whose image position is nearest the pointer's peak cell: at the first step, and the two most frequent
 over the episode); the share of steps held because the model was unsure (below min_confidence, as policy_node
 holds) and the share in which its presence check doubted the named object is there (confidence 0); the mean
-gripper command (1: closed, a push's or a carry's); whether and when the model terminated; what was lifted. It separates a grounding failure (the pointer on the wrong object) from an acting one (the right
-object, the wrong motion). docs/tiny-vla.md quotes its output.
+gripper command (1: closed, a push's or a carry's); whether and when the model terminated; what was lifted. It
+separates a grounding failure (the pointer on the wrong object) from an acting one (the right object, the wrong
+motion). docs/tiny-vla.md quotes its output.
 
 `--also TEMPLATE` (repeatable) points with other wordings at each episode's first frame ({object}: the object the
 command is about, {colour}: its colour, {target}: the goal the concept names, {symbol}: a marker goal as the
