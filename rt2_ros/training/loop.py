@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from rt2_ros.data.cache import build_bag_cache
 from rt2_ros.data.scenes import build_scene_cache
 from rt2_ros.policy.tiny.configuration_tiny import NUM_NUMBER_TOKENS, WEIGHTS_FILE, TinyVLAConfig
-from rt2_ros.policy.tiny.modeling_tiny import TinyVLA, film_parts, load_model
+from rt2_ros.policy.tiny.modeling_tiny import TinyVLA, load_model
 from rt2_ros.policy.tiny.processing_tiny import LanguageEncoder
 from rt2_ros.training.batches import IGNORE, Batch, BatchMaker, TextBank, bank_texts
 from rt2_ros.training.config import LossWeights, SpeedConfig, TrainConfig
@@ -384,13 +384,14 @@ def carry_film_input(trained: TinyVLA, fresh: TinyVLA) -> None:
     """FiLM's input layer across a change of `film_condition`: the columns of the parts both models read are
     copied, with the bias, and a new part's columns start at zero, so "sentence" -> "both" starts as the trained
     model and learns to use the roles. With no part in common the layer keeps this run's seeded draw."""
-    old_parts, new_parts = film_parts(trained.config), film_parts(fresh.config)
-    if not set(old_parts) & set(new_parts):
+    old_parts, new_parts = trained.film_columns, fresh.film_columns
+    shared = old_parts.keys() & new_parts.keys()
+    if not shared:
         return
     old_layer, new_layer = trained.sentence[0], fresh.sentence[0]
     new_layer.weight.zero_()
     new_layer.bias.copy_(old_layer.bias)
-    for part in set(old_parts) & set(new_parts):
+    for part in shared:
         new_layer.weight[:, new_parts[part]] = old_layer.weight[:, old_parts[part]]
 
 

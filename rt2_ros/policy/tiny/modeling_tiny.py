@@ -1,7 +1,7 @@
 """The tiny VLA: a conv image encoder conditioned on language, language-queried pointers, and a transformer
 that decodes action tokens and answer tokens from one vocabulary (RT-2 in miniature).
 
-    camera crop (3, S, S) ──conv stages, FiLM by the sentence (or the roles)──► feature map (C, S/8, S/8)
+    camera crop (3, S, S) ──conv stages, FiLM by the sentence (the roles, both)──► feature map (C, S/8, S/8)
         │                                                            │
         │                       pointers: "object" and "target" queries read from the instruction
         │                       attend over the map (a softmax over cells) → where (u, v) + what
@@ -139,7 +139,8 @@ class TinyVLA(nn.Module):
         c1, c2, c3 = config.channels
         d, text = config.d_model, config.text_dim
         # The vector FiLM reads: the instruction's mean-pooled words, the pointer roles' readings side by side, or both.
-        width = max(columns.stop for columns in film_parts(config).values())
+        self.film_columns = film_parts(config)
+        width = max(columns.stop for columns in self.film_columns.values())
         self.sentence = nn.Sequential(nn.Linear(width, d), nn.GELU())
         self.stem = nn.Conv2d(5, c1, 3, padding=1)  # RGB + (u, v) coordinate channels
         self.stages = nn.ModuleList([FiLMStage(c1, c1, d), FiLMStage(c1, c2, d), FiLMStage(c2, c3, d)])
@@ -186,10 +187,10 @@ class TinyVLA(nn.Module):
         queries = self.role_queries.expand(batch, -1, -1)  # (B, R, d)
         roles, read = self.role_attention(queries, words, words, key_padding_mask=~text_mask)  # (B, R, d), (B, R, L)
         parts = []
-        if "sentence" in film_parts(config):
+        if "sentence" in self.film_columns:
             weights = text_mask.float().unsqueeze(-1)  # (B, L, 1)
             parts.append((text * weights).sum(1) / weights.sum(1).clamp(min=1))  # (B, 384) mean-pooled words
-        if "roles" in film_parts(config):
+        if "roles" in self.film_columns:
             parts.append(roles.flatten(1))  # (B, R*d): each role's words in its place
         sentence = self.sentence(torch.cat(parts, dim=-1))  # (B, d)
         x = images.float() / 255.0 - 0.5  # (B, 3, S, S)
